@@ -1,0 +1,288 @@
+"""The reference semantics: one simpy simulation per trial, with processes that read like
+the legal procedure they model (events happen, routes work through their gates, a notice is
+deposited, challenged, revoked or takes effect).
+
+Everything random comes from the trial's row of draws (`sim.draws`); this module decides
+only what happens and in which order.
+
+Order at one instant. simpy processes what is scheduled in order of (time, priority, id);
+the priorities below make DESIGN.md's tie rules hold:
+
+- a notice takes effect first, so a revocation or ruling must come strictly before it;
+- then events happen: a bill whose last gate resolves on the day its Congress ends dies,
+  and a revocation event at the deposit instant finds no notice yet to revoke;
+- then routes triggered by those events start (simpy resumes a waiting process with
+  priority 1), and a route that starts as one of its `dies_on` events happens dies;
+- then gates resolve, then rulings, then deposits, the route listed first before later ones.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import simpy
+
+from sim.draws import Draws, hazard_day_name
+from sim.language.model import Challenge, Effect, Event, Gate, Route, Scenario
+from sim.outcomes import (
+    ChallengeRecord,
+    Outcome,
+    RouteRecord,
+    RouteStatus,
+    Ruling,
+    TrialRecord,
+)
+
+TAKES_EFFECT = -3
+EVENT = -2
+GATE = 2
+RULING = 3
+DEPOSIT = 10  # + the route's index in the scenario
+
+
+class _Clock(simpy.Environment):
+    """A simpy Environment that also schedules at an absolute time with any priority.
+
+    Times are computed once, as sums of draws, and used as they are: scheduling by
+    `now + (t - now)` could move a time by a rounding error and break an exact tie.
+    """
+
+    def at(self, time: float, priority: int) -> simpy.Event:
+        event = simpy.Event(self)
+        event._ok = True
+        event._value = None
+        heapq.heappush(self._queue, (time, priority, next(self._eid), event))
+        return event
+
+
+class _State(Enum):
+    PENDING = "pending"
+    IN_EFFECT = "in_effect"
+    REVOKED = "revoked"
+    VOIDED = "voided"
+
+
+@dataclass
+class _Notice:
+    route: str
+    day: float
+    effective_day: float
+    state: _State = _State.PENDING
+    ended_by: str | None = None
+    ended_day: float = math.nan
+
+
+Narrator = Callable[[float, str], None]
+
+
+class Trial:
+    """One trial of a scenario, driven by its draws."""
+
+    def __init__(
+        self, scenario: Scenario, draws: dict[str, float], narrate: Narrator | None = None
+    ) -> None:
+        self.s = scenario
+        self.d = draws
+        self.narrate = narrate
+        self.env = _Clock()
+        self.end = scenario.end
+        self.happened_at: dict[str, float] = {}
+        self.happened = {name: self.env.event() for name in scenario.events}
+        self.routes = {name: RouteRecord() for name in scenario.routes}
+        self.rulings = {
+            f"{r.name}.{c.name}": ChallengeRecord()
+            for r in scenario.routes.values()
+            for c in r.challenges
+        }
+        self.notice: _Notice | None = None
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _say(self, text: str) -> None:
+        if self.narrate is not None:
+            self.narrate(self.env.now, text)
+
+    def _at(self, time: float, priority: int) -> simpy.Event:
+        """An event at `time`; one at or past the end of the horizon date never comes."""
+        if time >= self.end:
+            return self.env.event()
+        return self.env.at(time, priority)
+
+    def _coin(self, name: str) -> bool:
+        return self.d[f"{name}.u"] < self.d[f"{name}.p"]
+
+    # -- events ---------------------------------------------------------------------------
+
+    def event_clock(self, event: Event) -> Generator[simpy.Event, Any, None]:
+        """A dated event on its date; a hazard event at its drawn time; never past the end."""
+        day = float(event.day) if event.day is not None else self.d[hazard_day_name(event.name)]
+        yield self._at(day, EVENT)
+        self.happen(event.name)
+
+    def happen(self, name: str) -> None:
+        self.happened_at[name] = self.env.now
+        self._say(f"event {name} happens")
+        for route in self.s.routes.values():
+            for effect in route.dies_on:
+                if effect.event == name and self.routes[route.name].status is RouteStatus.ACTIVE:
+                    self._dies(route, effect)
+        for effect in self.s.revoked_by:
+            if effect.event == name:
+                self._revokes(effect)
+        self.happened[name].succeed()
+
+    def _dies(self, route: Route, effect: Effect) -> bool:
+        if self._coin(f"routes.{route.name}.dies_on.{effect.event}"):
+            self._stop(route.name, RouteStatus.DIED, effect.event)
+            return True
+        self._say(f"route {route.name} survives {effect.event}")
+        return False
+
+    def _revokes(self, effect: Effect) -> None:
+        notice = self.notice
+        if notice is None or notice.state is not _State.PENDING:
+            return
+        if self._coin(f"notice.revoked_by.{effect.event}"):
+            notice.state = _State.REVOKED
+            notice.ended_by, notice.ended_day = effect.event, self.env.now
+            self._say(f"notice revoked at {effect.event}")
+        else:
+            self._say(f"notice not revoked at {effect.event}")
+
+    # -- routes ---------------------------------------------------------------------------
+
+    def _stop(self, route: str, status: RouteStatus, by: str | None) -> None:
+        record = self.routes[route]
+        record.status, record.stopped_by, record.end_day = status, by, self.env.now
+        self._say(f"route {route} {status.value}" + (f" ({by})" if by else ""))
+
+    def route(self, route: Route, index: int) -> Generator[simpy.Event, Any, None]:
+        """Wait for the trigger, pass the gates in order, then deposit the notice."""
+        record = self.routes[route.name]
+        if route.trigger is not None:
+            yield self.happened[route.trigger]
+        if record.status is not RouteStatus.NOT_STARTED:
+            return  # another route's notice came before the trigger
+        record.status, record.start_day = RouteStatus.ACTIVE, self.env.now
+        self._say(f"route {route.name} starts")
+        for effect in route.dies_on:
+            if self.happened_at.get(effect.event) == self.env.now and self._dies(route, effect):
+                return  # it starts at the very instant one of its dies_on events happens
+        t = self.env.now
+        for gate in route.gates:
+            t = self.s.after(t, gate.delay, self.d[f"routes.{route.name}.gates.{gate.name}.delay"])
+            yield self._at(t, GATE)
+            if record.status is not RouteStatus.ACTIVE:
+                return  # died or superseded while the gate was pending
+            if not self._passes(route, gate):
+                self._stop(route.name, RouteStatus.FAILED, gate.name)
+                return
+            record.gates_passed += 1
+            self._say(f"route {route.name} passes {gate.name}")
+        t = self.s.after(t, route.notice_within, self.d[f"routes.{route.name}.notice_within"])
+        yield self._at(t, DEPOSIT + index)
+        if record.status is RouteStatus.ACTIVE:
+            self.deposit(route)
+
+    def _passes(self, route: Route, gate: Gate) -> bool:
+        name = f"routes.{route.name}.gates.{gate.name}"
+        if gate.votes is not None:
+            return self.d[f"{name}.ayes"] >= gate.votes.needed
+        return self.d[f"{name}.u"] < self.d[f"{name}.p"]
+
+    # -- the notice -----------------------------------------------------------------------
+
+    def deposit(self, route: Route) -> None:
+        """The first notice ends the race: every route still in it is superseded."""
+        now = self.env.now
+        for name, record in self.routes.items():
+            if name != route.name and record.status in (
+                RouteStatus.NOT_STARTED,
+                RouteStatus.ACTIVE,
+            ):
+                self._stop(name, RouteStatus.SUPERSEDED, route.name)
+        effective = self.s.after(now, self.s.treaty.notice_period, self.d["treaty.notice_period"])
+        self.notice = _Notice(route.name, now, effective)
+        self._stop(route.name, RouteStatus.DEPOSITED, None)
+        self._say(f"notice deposited by {route.name}; takes effect on day {effective:g}")
+        self.env.process(self.takes_effect(self.notice))
+        for challenge in route.challenges:
+            self.env.process(self.challenge(route, challenge, self.notice))
+
+    def takes_effect(self, notice: _Notice) -> Generator[simpy.Event, Any, None]:
+        yield self._at(notice.effective_day, TAKES_EFFECT)
+        if notice.state is _State.PENDING:
+            notice.state = _State.IN_EFFECT
+            self._say("notice takes effect: the United States leaves the treaty")
+
+    def challenge(
+        self, route: Route, challenge: Challenge, notice: _Notice
+    ) -> Generator[simpy.Event, Any, None]:
+        """A lawsuit filed at the deposit; its ruling matters only while the notice pends."""
+        name = f"routes.{route.name}.challenges.{challenge.name}"
+        ruling_day = self.s.after(notice.day, challenge.delay, self.d[f"{name}.delay"])
+        yield self._at(ruling_day, RULING)
+        if notice.state is not _State.PENDING:
+            return
+        u = self.d[f"{name}.u"]
+        if u < challenge.voids_notice:
+            ruling = Ruling.VOIDS_NOTICE
+        elif u < challenge.voids_notice + challenge.dismissed:
+            ruling = Ruling.DISMISSED
+        else:
+            ruling = Ruling.UPHELD
+        key = f"{route.name}.{challenge.name}"
+        self.rulings[key] = ChallengeRecord(ruling, self.env.now)
+        self._say(f"ruling in {challenge.name}: {ruling.value}")
+        if ruling is Ruling.VOIDS_NOTICE:
+            notice.state = _State.VOIDED
+            notice.ended_by, notice.ended_day = key, self.env.now
+
+    # -- the trial ------------------------------------------------------------------------
+
+    def run(self) -> TrialRecord:
+        for event in self.s.events.values():  # first: events at t=0 precede route starts
+            self.env.process(self.event_clock(event))
+        for index, route in enumerate(self.s.routes.values()):
+            self.env.process(self.route(route, index))
+        self.env.run(until=self.end)
+        return self.record()
+
+    def record(self) -> TrialRecord:
+        notice = self.notice
+        rec = TrialRecord(Outcome.NO_MOVE, routes=self.routes, challenges=self.rulings)
+        if notice is None:
+            stopped = (RouteStatus.FAILED, RouteStatus.DIED)
+            if all(r.status in stopped for r in self.routes.values()):
+                rec.outcome = Outcome.BLOCKED
+            return rec
+        rec.route, rec.notice_day, rec.effective_day = (
+            notice.route,
+            notice.day,
+            notice.effective_day,
+        )
+        rec.ended_by, rec.ended_day = notice.ended_by, notice.ended_day
+        if notice.state is _State.IN_EFFECT:
+            rec.outcome, rec.exit_day = Outcome.EXITED, notice.effective_day
+        else:
+            rec.outcome = {
+                _State.PENDING: Outcome.NOTICE_PENDING,
+                _State.REVOKED: Outcome.REVOKED,
+                _State.VOIDED: Outcome.VOIDED,
+            }[notice.state]
+        return rec
+
+
+def run_trial(
+    scenario: Scenario, draws: dict[str, float], narrate: Narrator | None = None
+) -> TrialRecord:
+    return Trial(scenario, draws, narrate).run()
+
+
+def run_block(scenario: Scenario, draws: Draws) -> list[TrialRecord]:
+    return [run_trial(scenario, row) for row in draws.rows()]

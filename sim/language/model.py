@@ -1,0 +1,119 @@
+"""The validated scenario: what the engines read. Every name is resolved, every value is a
+`Value`, every date is a day number. Nothing here can be malformed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sim.language.durations import add_months, date_of
+from sim.language.values import Constant, Value
+
+
+@dataclass(frozen=True)
+class Event:
+    """Happens at most once in a trial: on its date, or at an exponential time."""
+
+    name: str
+    date: dt.date | None = None
+    day: int | None = None  # days after start, for a dated event
+    hazard_per_year: Value | None = None
+    source: str | None = None
+
+    @property
+    def is_dated(self) -> bool:
+        return self.date is not None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An event that, with probability `p`, ends a route (`dies_on`) or revokes the notice."""
+
+    event: str
+    p: Value
+
+
+@dataclass(frozen=True)
+class Votes:
+    needed: int
+    ayes: Value
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str
+    delay: Value
+    p: Value | None = None
+    votes: Votes | None = None
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A lawsuit against the notice; its ruling comes `delay` after the deposit."""
+
+    name: str
+    delay: Value
+    voids_notice: float
+    dismissed: float
+    upheld: float
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    trigger: str | None  # None: the route starts at `start`; else after this event
+    gates: tuple[Gate, ...]
+    dies_on: tuple[Effect, ...]
+    notice_within: Value
+    challenges: tuple[Challenge, ...] = ()
+
+
+@dataclass(frozen=True)
+class Treaty:
+    name: str
+    notice_period: Value
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    start: dt.date
+    horizon: dt.date
+    trials: int
+    seed: int
+    treaty: Treaty
+    events: dict[str, Event]
+    routes: dict[str, Route]
+    revoked_by: tuple[Effect, ...]
+    description: str | None = None
+    source_text: str = field(default="", repr=False, compare=False)
+
+    @property
+    def horizon_day(self) -> int:
+        return (self.horizon - self.start).days
+
+    @property
+    def end(self) -> float:
+        """Simulation time just past the whole horizon date: t counts while t < end."""
+        return float(self.horizon_day + 1)
+
+    def date_of(self, t: float) -> dt.date:
+        return date_of(self.start, t)
+
+    def after(self, t: float, duration: Value, drawn: float) -> float:
+        """The time `duration` after t: calendar arithmetic for a month or year constant,
+        else the drawn number of days."""
+        if isinstance(duration, Constant) and duration.months is not None:
+            return add_months(self.start, t, duration.months)
+        return t + drawn
+
+    def dated_events(self) -> list[Event]:
+        """Dated events within the horizon, by date (the `p_exit_by` checkpoints)."""
+        inside = [
+            e for e in self.events.values() if e.day is not None and e.day <= self.horizon_day
+        ]
+        return sorted(inside, key=lambda e: (e.day, list(self.events).index(e.name)))

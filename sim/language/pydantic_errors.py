@@ -1,0 +1,114 @@
+"""Turn a pydantic ValidationError into one ScenarioError a person can act on.
+
+pydantic reports every problem with a machine location; a user wants the first problem in
+file order, in words, with the keys that would have been allowed.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.language.errors import Path, ScenarioError, did_you_mean
+
+
+def _members(tp: Any) -> list[Any]:
+    """The alternatives inside Optional/Union/Annotated, flattened."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        out: list[Any] = []
+        for arg in typing.get_args(tp):
+            out.extend(_members(arg))
+        return out
+    return [tp]
+
+
+def _model_at(root: type[BaseModel], loc: Path) -> type[BaseModel] | None:
+    """The model class that validates the mapping at `loc`, if the walk can tell."""
+    current: list[Any] = [root]
+    for part in loc:
+        nxt: list[Any] = []
+        for tp in current:
+            if isinstance(tp, type) and issubclass(tp, BaseModel):
+                field = tp.model_fields.get(str(part))
+                if field is not None:
+                    nxt.extend(_members(field.annotation))
+                continue
+            origin = typing.get_origin(tp)
+            if origin in (list, tuple) and isinstance(part, int):
+                nxt.extend(_members(typing.get_args(tp)[0]))
+            elif origin is dict and isinstance(part, str):
+                nxt.extend(_members(typing.get_args(tp)[1]))
+        current = nxt
+    models = [tp for tp in current if isinstance(tp, type) and issubclass(tp, BaseModel)]
+    return models[0] if models else None
+
+
+def allowed_keys(root: type[BaseModel], loc: Path) -> list[str]:
+    model = _model_at(root, loc)
+    return list(model.model_fields) if model else []
+
+
+def _clean_loc(loc: tuple[Any, ...], tags: frozenset[str]) -> Path:
+    """Drop union-branch tags that pydantic puts into locations."""
+    return tuple(part for part in loc if not (isinstance(part, str) and part in tags))
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "nothing (null)"
+    return repr(value)
+
+
+def _message(err: dict[str, Any], root: type[BaseModel], loc: Path) -> tuple[Path, str]:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = allowed_keys(root, loc[:-1])
+        hint = did_you_mean(key, allowed)
+        listing = f"; allowed: {', '.join(allowed)}" if allowed else ""
+        return loc, f"unknown key {key!r}{hint}{listing}"
+    if kind == "missing":
+        return loc[:-1], f"missing required key {str(loc[-1])!r}"
+    msg = str(err["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
+            return loc, msg
+    msg = msg[0].lower() + msg[1:]
+    if kind == "model_type" or kind.endswith("_type") or kind.startswith("literal"):
+        msg += f", got {_describe(err.get('input'))}"
+    elif "input" in err and not isinstance(err["input"], dict | list):
+        msg += f", got {_describe(err['input'])}"
+    return loc, msg
+
+
+def first_error(
+    exc: ValidationError,
+    root: type[BaseModel],
+    line_of: typing.Callable[[Path], int | None],
+    tags: frozenset[str] = frozenset(),
+) -> ScenarioError:
+    """The problem that comes first in the file, as a ScenarioError."""
+    found: list[tuple[int, int, int, ScenarioError]] = []
+    for order, err in enumerate(exc.errors()):
+        loc = _clean_loc(tuple(err["loc"]), tags)
+        path, msg = _message(err, root, loc)
+        line = line_of(loc)
+        # An unknown key (a typo) often causes the other errors, a missing key among them.
+        rank = 0 if err["type"] == "extra_forbidden" else 1
+        at = line if line is not None else 10**9
+        found.append((at, rank, order, ScenarioError(msg, path, line=line)))
+    found.sort(key=lambda item: (item[1], item[0], item[2]))
+    return found[0][3]

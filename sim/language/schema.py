@@ -1,0 +1,173 @@
+"""The shape of a scenario file, as pydantic models: which keys exist, which are required,
+what their defaults are. It checks structure only; `build.py` gives the values meaning.
+
+The same models give the JSON Schema that editors use for completion (`sim schema`).
+"""
+
+# No `from __future__ import annotations`: pydantic evaluates these annotations.
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from sim.language.value_parsing import input_type, written
+from sim.language.values import Kind
+
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+FILE_SAFE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+STARTS_PATTERN = r"^(at_start|after\s+[A-Za-z][A-Za-z0-9_-]*)$"
+
+Probability = written(input_type(Kind.PROBABILITY))
+Duration = written(input_type(Kind.DURATION))
+Count = written(input_type(Kind.COUNT))
+Rate = written(input_type(Kind.RATE))
+Source = Annotated[
+    str | None,
+    Field(
+        description="Where the number comes from: a seeds/ id, a statute, a dataset, "
+        "or 'judgment: why'."
+    ),
+]
+
+
+def _iso_date(value: Any) -> Any:
+    """Only YYYY-MM-DD text is a date; pydantic alone would read 20261125 as a timestamp."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError(f"expected a date written YYYY-MM-DD, got {value!r}")
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ValueError(f"{value.strip()} is not a real date ({exc})") from None
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date), Field(description="YYYY-MM-DD")]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EffectIn(_Section):
+    """An event's effect that happens with probability `p` (default 1)."""
+
+    event: str
+    p: Probability = 1.0
+    source: Source = None
+
+
+Effect = written(str | EffectIn)
+
+
+class TreatyIn(_Section):
+    name: str = Field("treaty", description="The treaty and exit clause being simulated")
+    notice_period: Duration = Field(description="Exit takes effect this long after the notice")
+    source: Source = None
+
+
+class EventIn(_Section):
+    """A dated event (`date`) or one that may happen at any moment (`hazard_per_year`)."""
+
+    date: Date | None = None
+    hazard_per_year: Rate = Field(None, description="Rate per 365.25 days from `start`")
+    source: Source = None
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> "EventIn":
+        if (self.date is None) == (self.hazard_per_year is None):
+            raise ValueError("an event has exactly one of 'date' and 'hazard_per_year'")
+        return self
+
+
+class VotesIn(_Section):
+    needed: Any = Field(
+        description="Whole number of ayes needed (a constant, or {value: n, source: ...})",
+        json_schema_extra={"anyOf": [{"type": "integer", "minimum": 0}, {"type": "object"}]},
+    )
+    ayes: Count = Field(description="Ayes cast; drawn, then rounded (halves up)")
+    source: Source = None
+
+
+class GateIn(_Section):
+    """One step a route must pass: wait `delay`, then pass with probability `p` or by votes."""
+
+    name: str = Field(json_schema_extra={"pattern": NAME_PATTERN})
+    delay: Duration = "0d"
+    p: Probability = None
+    votes: VotesIn | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> "GateIn":
+        if (self.p is None) == (self.votes is None):
+            raise ValueError("a gate has exactly one of 'p' and 'votes'")
+        return self
+
+
+class OutcomesIn(_Section):
+    voids_notice: written(float) = 0.0
+    dismissed: written(float) = 0.0
+    upheld: written(float) = 0.0
+    source: Source = None
+
+
+class ChallengeIn(_Section):
+    """A court challenge filed when this route's notice is deposited."""
+
+    name: str = Field(json_schema_extra={"pattern": NAME_PATTERN})
+    delay: Duration = Field(description="Time from the deposit to the ruling")
+    outcomes: OutcomesIn
+
+
+class RouteIn(_Section):
+    """A legal path to a notice. Routes race; the first notice wins."""
+
+    starts: str = Field(
+        "at_start",
+        description="'at_start' or 'after <event>'",
+        json_schema_extra={"pattern": STARTS_PATTERN},
+    )
+    gates: list[GateIn]
+    dies_on: list[Effect] = Field(default_factory=list)
+    notice_within: Duration = "0d"
+    challenges: list[ChallengeIn] = Field(default_factory=list)
+
+
+class NoticeIn(_Section):
+    revoked_by: list[Effect] = Field(default_factory=list)
+
+
+class ScenarioIn(_Section):
+    """A withdrawal-sim scenario."""
+
+    model_config = ConfigDict(extra="forbid", title="withdrawal-sim scenario")
+
+    name: str = Field(
+        description="File-safe id; names the output folder",
+        json_schema_extra={"pattern": FILE_SAFE_PATTERN},
+    )
+    title: str | None = None
+    description: str | None = None
+    start: Date
+    horizon: Date
+    trials: int = Field(10000, strict=True, ge=1)
+    seed: int = Field(0, strict=True, ge=0)
+    treaty: TreatyIn
+    events: dict[str, EventIn] = Field(
+        default_factory=dict, json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}}
+    )
+    routes: dict[str, RouteIn] = Field(
+        json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}}
+    )
+    notice: NoticeIn = Field(default_factory=NoticeIn)
+
+
+def json_schema() -> dict[str, Any]:
+    schema = ScenarioIn.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://withdrawal-sim.invalid/scenario.schema.json",
+        **schema,
+    }

@@ -1,0 +1,212 @@
+"""Uncertain values: constants and the distributions a scenario may draw from.
+
+Each trial draws each uncertain value once, so a value is a small object that can fill a
+whole block of trials at once (`sample`). Draws outside the quantity's valid range are
+clipped to it: a normal delay cannot be negative, a probability cannot exceed one.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+from scipy import special, stats
+
+# The z-score of the 95th percentile: `a to b` is a 90% interval.
+Z95 = float(stats.norm.ppf(0.95))
+
+
+class Kind(StrEnum):
+    """What a value measures; it fixes the valid range and the meaning of `a to b`."""
+
+    PROBABILITY = "probability"
+    DURATION = "duration"  # days
+    COUNT = "count"  # whole votes
+    RATE = "rate"  # events per 365.25 days
+
+    @property
+    def low(self) -> float:
+        return 0.0
+
+    @property
+    def high(self) -> float:
+        return 1.0 if self is Kind.PROBABILITY else math.inf
+
+    def clip(self, x: np.ndarray) -> np.ndarray:
+        x = np.clip(x, self.low, self.high)
+        if self is Kind.COUNT:
+            x = np.floor(x + 0.5)  # halves up
+        return x
+
+
+@dataclass(frozen=True)
+class Value(ABC):
+    kind: Kind
+    source: str | None = field(default=None, kw_only=True)
+
+    @property
+    def is_random(self) -> bool:
+        return True
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n independent draws, clipped to the valid range (and rounded, for counts)."""
+        return self.kind.clip(np.asarray(self._raw(rng, n), dtype=float))
+
+    @abstractmethod
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray: ...
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Short human text, in days for durations, for traces and reports."""
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+@dataclass(frozen=True)
+class Constant(Value):
+    """A fixed number; for durations, days. `months` is set for a calendar constant."""
+
+    value: float
+    months: int | None = None
+
+    @property
+    def is_random(self) -> bool:
+        return False
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value)
+
+    def describe(self) -> str:
+        if self.months is not None:
+            return f"{self.months} calendar months"
+        return _fmt(self.value) + ("d" if self.kind is Kind.DURATION else "")
+
+
+@dataclass(frozen=True)
+class LogNormal(Value):
+    """Lognormal from its 5th and 95th percentiles: `a to b` for positive quantities."""
+
+    p5: float
+    p95: float
+
+    @property
+    def mu(self) -> float:
+        return (math.log(self.p5) + math.log(self.p95)) / 2
+
+    @property
+    def sigma(self) -> float:
+        return (math.log(self.p95) - math.log(self.p5)) / (2 * Z95)
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.exp(self.mu + self.sigma * rng.standard_normal(n))
+
+    def describe(self) -> str:
+        return f"lognormal, 90% in {_fmt(self.p5)} to {_fmt(self.p95)}"
+
+
+@dataclass(frozen=True)
+class LogitNormal(Value):
+    """Logit-normal from its 5th and 95th percentiles: `a to b` for probabilities."""
+
+    p5: float
+    p95: float
+
+    @property
+    def mu(self) -> float:
+        return float((special.logit(self.p5) + special.logit(self.p95)) / 2)
+
+    @property
+    def sigma(self) -> float:
+        return float((special.logit(self.p95) - special.logit(self.p5)) / (2 * Z95))
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return special.expit(self.mu + self.sigma * rng.standard_normal(n))
+
+    def describe(self) -> str:
+        return f"logit-normal, 90% in {_fmt(self.p5)} to {_fmt(self.p95)}"
+
+
+@dataclass(frozen=True)
+class Uniform(Value):
+    min: float
+    max: float
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.min, self.max, n)
+
+    def describe(self) -> str:
+        return f"uniform {_fmt(self.min)} to {_fmt(self.max)}"
+
+
+@dataclass(frozen=True)
+class Triangular(Value):
+    min: float
+    mode: float
+    max: float
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.triangular(self.min, self.mode, self.max, n)
+
+    def describe(self) -> str:
+        return f"triangular {_fmt(self.min)}/{_fmt(self.mode)}/{_fmt(self.max)}"
+
+
+@dataclass(frozen=True)
+class Pert(Value):
+    """Beta-PERT (shape 4): a triangular judgment with softer tails."""
+
+    min: float
+    mode: float
+    max: float
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        width = self.max - self.min
+        a = 1 + 4 * (self.mode - self.min) / width
+        b = 1 + 4 * (self.max - self.mode) / width
+        return self.min + width * rng.beta(a, b, n)
+
+    def describe(self) -> str:
+        return f"pert {_fmt(self.min)}/{_fmt(self.mode)}/{_fmt(self.max)}"
+
+
+@dataclass(frozen=True)
+class Normal(Value):
+    mean: float
+    sd: float
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.normal(self.mean, self.sd, n)
+
+    def describe(self) -> str:
+        return f"normal mean {_fmt(self.mean)} sd {_fmt(self.sd)}"
+
+
+@dataclass(frozen=True)
+class Beta(Value):
+    a: float
+    b: float
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.beta(self.a, self.b, n)
+
+    def describe(self) -> str:
+        mean = self.a / (self.a + self.b)
+        return f"beta({_fmt(self.a)}, {_fmt(self.b)}), mean {mean:.3g}"
+
+
+@dataclass(frozen=True)
+class Choice(Value):
+    values: tuple[float, ...]
+    weights: tuple[float, ...]
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        p = np.asarray(self.weights, dtype=float)
+        return rng.choice(np.asarray(self.values, dtype=float), size=n, p=p / p.sum())
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(_fmt(v) for v in self.values)

@@ -1,0 +1,171 @@
+"""Run a scenario: blocks of trials over workers, into an atomically written run folder.
+
+Blocks are fixed (`sim.draws.BLOCK_SIZE`) and each has its own random streams, so the
+results are the same however many workers run them. The run folder is built under a hidden
+temporary name and renamed into place only when complete: a run folder either exists whole
+or not at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import shutil
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+from ruamel.yaml import YAML
+
+from sim import __version__
+from sim.draws import blocks, draw_block
+from sim.engines import des
+from sim.language.model import Scenario
+from sim.language.yaml_reading import without_directives
+from sim.summary import SummaryBuilder
+from sim.trial_table import frame, schema, to_arrow
+
+Progress = Callable[[int], None]
+
+
+def simulate_block(scenario: Scenario, block: int, n: int) -> pd.DataFrame:
+    """Trials block*BLOCK_SIZE ... +n: draws, then the engine, then the table."""
+    draws = draw_block(scenario, block, n)
+    return frame(scenario, draws, des.run_block(scenario, draws))
+
+
+def _tables(scenario: Scenario, workers: int) -> Iterator[pd.DataFrame]:
+    """Block tables in block order; at most a few blocks ahead are held in memory."""
+    todo = blocks(scenario.trials)
+    if workers <= 1 or len(todo) <= 1:
+        for block, n in todo:
+            yield simulate_block(scenario, block, n)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[pd.DataFrame]] = deque()
+        queue = iter(todo)
+        for block, n in queue:
+            pending.append(pool.submit(simulate_block, scenario, block, n))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def scenario_as_run(scenario: Scenario) -> str:
+    """The scenario text with its trials and seed written in, comments kept."""
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    text = without_directives(scenario.source_text)
+    data = yaml.load(text) if text.strip() else None
+    if data is None:
+        raise ValueError("a scenario built without its source text cannot be written back")
+    for key in ("trials", "seed"):
+        value = getattr(scenario, key)
+        if key in data:
+            data[key] = value
+        else:
+            data.insert(
+                list(data).index("horizon") + 1 if "horizon" in data else len(data), key, value
+            )
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    folder: Path
+    summary: dict[str, Any]
+
+
+def _run_id(now: dt.datetime, seed: int) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-seed{seed}"
+
+
+def _place(tmp: Path, parent: Path, run_id: str) -> Path:
+    """Rename the finished folder into place under a run id never used before."""
+    for attempt in range(1, 1000):
+        final = parent / (run_id if attempt == 1 else f"{run_id}-{attempt}")
+        if final.exists():
+            continue
+        try:
+            tmp.rename(final)
+            return final
+        except OSError:
+            if not final.exists():
+                raise
+    raise RuntimeError(f"no free run id under {parent}")
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def run(
+    scenario: Scenario,
+    *,
+    out: Path = Path("outputs"),
+    trials: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run every trial and write `out/<name>/<run id>/`; returns the folder and summary."""
+    scenario = dataclasses.replace(
+        scenario,
+        trials=scenario.trials if trials is None else trials,
+        seed=scenario.seed if seed is None else seed,
+    )
+    as_run = scenario_as_run(scenario)
+    workers = default_workers() if workers is None else workers
+    started = dt.datetime.now(dt.UTC)
+    parent = Path(out) / scenario.name
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".partial-{_run_id(started, scenario.seed)}-{os.getpid()}"
+    tmp.mkdir()
+    try:
+        (tmp / "charts").mkdir()
+        (tmp / "scenario.yaml").write_text(as_run, encoding="utf-8")
+        builder = SummaryBuilder(scenario)
+        arrow_schema = schema(scenario)
+        with pq.ParquetWriter(tmp / "trials.parquet", arrow_schema) as writer:
+            for table in _tables(scenario, workers):
+                writer.write_table(to_arrow(table, arrow_schema))
+                builder.add(table)
+                if progress is not None:
+                    progress(len(table))
+        summary = builder.result()
+        summary["scenario_sha256"] = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
+        _write_json(tmp / "summary.json", summary)
+        finished = dt.datetime.now(dt.UTC)
+        _write_json(
+            tmp / "run.json",
+            {
+                "started": started.isoformat(timespec="seconds"),
+                "finished": finished.isoformat(timespec="seconds"),
+                "seconds": round((finished - started).total_seconds(), 3),
+                "workers": workers,
+                "engine": "des",
+                "version": __version__,
+            },
+        )
+        folder = _place(tmp, parent, _run_id(started, scenario.seed))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return RunResult(folder, summary)

@@ -1,0 +1,107 @@
+"""Accumulate trial tables block by block into the fields of `summary.json`.
+
+Counts are summed as blocks arrive; only the exit days are kept (8 bytes a trial that
+exits), because exact percentiles need them all.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.language.model import Scenario
+from sim.outcomes import NOTICE_OUTCOMES, Outcome, RouteStatus, Ruling
+
+
+def wilson(k: int, n: int) -> list[float]:
+    """Wilson score 95% interval for k successes in n trials."""
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=0.95, method="wilson")
+    return [float(ci.low), float(ci.high)]
+
+
+def _percentiles(days: np.ndarray) -> dict[str, float] | None:
+    if days.size == 0:
+        return None
+    p10, p50, p90 = np.percentile(days, [10, 50, 90])
+    return {"p10": float(p10), "p50": float(p50), "p90": float(p90), "mean": float(days.mean())}
+
+
+class SummaryBuilder:
+    """Feed it every block's trial table, in any order; `result()` gives the summary."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.trials = 0
+        self.outcomes: Counter[str] = Counter()
+        self.notices: Counter[str] = Counter()
+        self.status: dict[str, Counter[str]] = {r: Counter() for r in scenario.routes}
+        self.stopped_by: dict[str, Counter[str]] = {r: Counter() for r in scenario.routes}
+        self.rulings: dict[str, Counter[str]] = {
+            f"{r.name}.{c.name}": Counter() for r in scenario.routes.values() for c in r.challenges
+        }
+        self._exit_days: list[np.ndarray] = []
+
+    def add(self, table: pd.DataFrame) -> None:
+        self.trials += len(table)
+        self.outcomes.update(table["outcome"].tolist())
+        self.notices.update(table["route"].dropna().tolist())
+        for route in self.scenario.routes:
+            self.status[route].update(table[f"route.{route}.status"].tolist())
+            self.stopped_by[route].update(table[f"route.{route}.stopped_by"].dropna().tolist())
+        for key, counter in self.rulings.items():
+            counter.update(table[f"challenge.{key}.ruling"].dropna().tolist())
+        exited = table["outcome"].to_numpy() == Outcome.EXITED.value
+        self._exit_days.append(table["exit_day"].to_numpy()[exited])
+
+    def exit_days(self) -> np.ndarray:
+        return np.sort(np.concatenate(self._exit_days)) if self._exit_days else np.array([])
+
+    def result(self) -> dict[str, Any]:
+        s, n = self.scenario, self.trials
+        days = self.exit_days()
+        exits = int(days.size)
+        notices = sum(self.outcomes[o.value] for o in NOTICE_OUTCOMES)
+        spread = _percentiles(days)
+        exit_date = (
+            {k: s.date_of(v).isoformat() for k, v in spread.items()} if spread is not None else None
+        )
+        by_event = {}
+        by_event_ci = {}
+        for event in s.dated_events():
+            k = int(np.count_nonzero(days < event.day + 1))  # exit date on or before its date
+            by_event[event.name] = k / n
+            by_event_ci[event.name] = wilson(k, n)
+        from sim import __version__
+
+        return {
+            "name": s.name,
+            "title": s.title,
+            "trials": n,
+            "seed": s.seed,
+            "start": s.start.isoformat(),
+            "horizon": s.horizon.isoformat(),
+            "engine": "des",
+            "p_exit": exits / n,
+            "p_exit_ci95": wilson(exits, n),
+            "p_notice": notices / n,
+            "p_notice_ci95": wilson(notices, n),
+            "outcomes": {o.value: self.outcomes[o.value] for o in Outcome},
+            "routes": {r: self.notices[r] for r in s.routes},
+            "days_to_exit": spread,
+            "exit_date": exit_date,
+            "p_exit_by": by_event,
+            "p_exit_by_ci95": by_event_ci,
+            "event_dates": {e.name: e.date.isoformat() for e in s.dated_events() if e.date},
+            "route_status": {
+                r: {st.value: c[st.value] for st in RouteStatus} for r, c in self.status.items()
+            },
+            "stopped_by": {r: dict(sorted(c.items())) for r, c in self.stopped_by.items()},
+            "rulings": {
+                key: {ru.value: c[ru.value] for ru in Ruling} for key, c in self.rulings.items()
+            },
+            "version": __version__,
+        }

@@ -1,0 +1,95 @@
+"""Trial records -> one table row per trial, with a fixed Arrow schema per scenario.
+
+The schema is fixed up front (not inferred per block) so that every block writes the same
+columns and types to `trials.parquet`, even a block in which a column is all empty.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from sim.draws import Draws, draw_block
+from sim.language.model import Scenario
+from sim.outcomes import TrialRecord
+
+
+def _draw_names(scenario: Scenario) -> list[str]:
+    """Drawn columns: random values, coins and hazard event days (not constants)."""
+    return list(draw_block(scenario, 0, 1).columns)
+
+
+def schema(scenario: Scenario) -> pa.Schema:
+    fields = [
+        pa.field("trial", pa.int64()),
+        pa.field("outcome", pa.string()),
+        pa.field("route", pa.string()),
+        pa.field("notice_day", pa.float64()),
+        pa.field("effective_day", pa.float64()),
+        pa.field("exit_day", pa.float64()),
+        pa.field("notice_date", pa.date32()),
+        pa.field("exit_date", pa.date32()),
+        pa.field("ended_by", pa.string()),
+        pa.field("ended_day", pa.float64()),
+    ]
+    for route in scenario.routes.values():
+        base = f"route.{route.name}"
+        fields += [
+            pa.field(f"{base}.status", pa.string()),
+            pa.field(f"{base}.stopped_by", pa.string()),
+            pa.field(f"{base}.start_day", pa.float64()),
+            pa.field(f"{base}.end_day", pa.float64()),
+            pa.field(f"{base}.gates_passed", pa.int64()),
+        ]
+        for ch in route.challenges:
+            fields += [
+                pa.field(f"challenge.{route.name}.{ch.name}.ruling", pa.string()),
+                pa.field(f"challenge.{route.name}.{ch.name}.day", pa.float64()),
+            ]
+    fields += [pa.field(f"draw.{name}", pa.float64()) for name in _draw_names(scenario)]
+    return pa.schema(fields)
+
+
+def _dates(scenario: Scenario, days: np.ndarray) -> pd.Series:
+    """Calendar date of each time: start + floor(days); missing where there is none."""
+    start = np.datetime64(scenario.start, "D")
+    finite = np.isfinite(days)
+    out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    out[finite] = start + np.floor(days[finite]).astype(np.int64)
+    return pd.Series(out)
+
+
+def frame(scenario: Scenario, draws: Draws, records: list[TrialRecord]) -> pd.DataFrame:
+    n = len(records)
+    cols: dict[str, object] = {
+        "trial": np.arange(draws.first_trial, draws.first_trial + n, dtype=np.int64),
+        "outcome": [r.outcome.value for r in records],
+        "route": [r.route for r in records],
+    }
+    for key in ("notice_day", "effective_day", "exit_day"):
+        cols[key] = np.array([getattr(r, key) for r in records], dtype=float)
+    cols["notice_date"] = _dates(scenario, cols["notice_day"])  # type: ignore[arg-type]
+    cols["exit_date"] = _dates(scenario, cols["exit_day"])  # type: ignore[arg-type]
+    cols["ended_by"] = [r.ended_by for r in records]
+    cols["ended_day"] = np.array([r.ended_day for r in records], dtype=float)
+    for route in scenario.routes.values():
+        base = f"route.{route.name}"
+        rr = [r.routes[route.name] for r in records]
+        cols[f"{base}.status"] = [x.status.value for x in rr]
+        cols[f"{base}.stopped_by"] = [x.stopped_by for x in rr]
+        cols[f"{base}.start_day"] = np.array([x.start_day for x in rr], dtype=float)
+        cols[f"{base}.end_day"] = np.array([x.end_day for x in rr], dtype=float)
+        cols[f"{base}.gates_passed"] = np.array([x.gates_passed for x in rr], dtype=np.int64)
+        for ch in route.challenges:
+            key = f"{route.name}.{ch.name}"
+            cc = [r.challenges[key] for r in records]
+            cols[f"challenge.{key}.ruling"] = [c.ruling.value if c.ruling else None for c in cc]
+            cols[f"challenge.{key}.day"] = np.array([c.day for c in cc], dtype=float)
+    for name, values in draws.columns.items():
+        cols[f"draw.{name}"] = values
+    return pd.DataFrame(cols)
+
+
+def to_arrow(df: pd.DataFrame, arrow_schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pandas(df, schema=arrow_schema, preserve_index=False)
