@@ -1,0 +1,134 @@
+"""The run folder: reproducible, independent of workers, written whole or not at all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from support import date_after, gate, route, scenario, simulate
+
+from sim import runner
+from sim.draws import BLOCK_SIZE, draw_block
+
+
+def _scenario(trials: int = 2500, seed: int = 11, p: float = 0.5):
+    return scenario(
+        {
+            "bill": route(
+                {"name": "floor", "delay": "10d to 90d", "votes": {"needed": 50, "ayes": "20 to 70"}},
+                gate("sign", "5d", p),
+                dies_on=[{"event": "end", "p": 0.8}],
+            ),
+            "defy": route(
+                {"name": "decide", "delay": "30d to 180d", "p": "0.2 to 0.5"},
+                starts="after move",
+                challenges=[
+                    {
+                        "name": "suit",
+                        "delay": {"dist": "pert", "min": "30d", "mode": "200d", "max": "400d"},
+                        "outcomes": {"voids_notice": 0.3, "dismissed": 0.5, "upheld": 0.2},
+                    }
+                ],
+            ),
+        },
+        events={
+            "end": {"date": date_after(60)},
+            "move": {"hazard_per_year": {"dist": "beta", "mean": 0.3, "sd": 0.1}},
+            "inauguration": {"date": date_after(700)},
+        },
+        revoked_by=[{"event": "inauguration", "p": 0.6}],
+        notice_period="1y",
+        horizon=date_after(800),
+        trials=trials,
+        seed=seed,
+    )
+
+
+def test_same_seed_twice_gives_identical_files(tmp_path: Path) -> None:
+    s = _scenario()
+    a = runner.run(s, out=tmp_path / "a", workers=1)
+    b = runner.run(s, out=tmp_path / "b", workers=1)
+    for name in ("summary.json", "trials.parquet", "scenario.yaml"):
+        assert (a.folder / name).read_bytes() == (b.folder / name).read_bytes(), name
+
+
+def test_results_do_not_depend_on_the_number_of_workers(tmp_path: Path) -> None:
+    s = _scenario()
+    one = runner.run(s, out=tmp_path / "one", workers=1)
+    two = runner.run(s, out=tmp_path / "two", workers=2)
+    assert one.summary == two.summary
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(one.folder / "trials.parquet"),
+        pd.read_parquet(two.folder / "trials.parquet"),
+    )
+
+
+def test_a_different_seed_gives_different_draws() -> None:
+    a = draw_block(_scenario(seed=1), 0)
+    b = draw_block(_scenario(seed=2), 0)
+    assert not (a.columns["routes.bill.gates.floor.delay"] == b.columns["routes.bill.gates.floor.delay"]).any()
+
+
+def test_more_trials_extend_the_same_trials() -> None:
+    # blocks have their own streams: the first 1000 trials of a longer run are the same
+    short = simulate(_scenario(trials=BLOCK_SIZE))
+    long = simulate(_scenario(trials=BLOCK_SIZE + 300))
+    pd.testing.assert_frame_equal(short, long.iloc[:BLOCK_SIZE])
+
+
+def test_editing_one_value_leaves_the_other_draws_alone() -> None:
+    # each quantity has its own stream (common random numbers across scenario variants)
+    a = draw_block(_scenario(p=0.5), 0).columns
+    b = draw_block(_scenario(p=0.9), 0).columns
+    assert set(a) == set(b)
+    for name in a:
+        assert (a[name] == b[name]).all(), name
+
+
+def test_summary_fields_agree_with_the_trials_table(tmp_path: Path) -> None:
+    res = runner.run(_scenario(), out=tmp_path, workers=1)
+    summary = json.loads((res.folder / "summary.json").read_text())
+    t = pd.read_parquet(res.folder / "trials.parquet")
+    n = len(t)
+    assert summary["trials"] == n == 2500
+    counts = t["outcome"].value_counts().to_dict()
+    assert {k: v for k, v in summary["outcomes"].items() if v} == counts
+    assert sum(summary["outcomes"].values()) == n
+    assert summary["p_exit"] == pytest.approx(counts.get("exited", 0) / n)
+    low, high = summary["p_exit_ci95"]
+    assert low < summary["p_exit"] < high
+    exits = t.loc[t["outcome"] == "exited", "exit_day"]
+    assert summary["days_to_exit"]["p50"] == pytest.approx(exits.median())
+    assert summary["days_to_exit"]["mean"] == pytest.approx(exits.mean())
+    assert summary["routes"] == {
+        "bill": int((t["route"] == "bill").sum()),
+        "defy": int((t["route"] == "defy").sum()),
+    }
+    # exit by the 'end' event date (day 60): exit day < 61
+    assert summary["p_exit_by"]["end"] == pytest.approx(float((t["exit_day"] < 61).mean()))
+    notices = t["route"].notna().mean()
+    assert summary["p_notice"] == pytest.approx(notices)
+
+
+def test_a_failed_run_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"n": 0}
+    real = runner.simulate_block
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full, say")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "simulate_block", failing)
+    with pytest.raises(RuntimeError):
+        runner.run(_scenario(), out=tmp_path, workers=1)
+    assert list((tmp_path / "test").iterdir()) == []
+
+
+def test_run_ids_are_never_reused(tmp_path: Path) -> None:
+    s = _scenario(trials=50)
+    folders = {runner.run(s, out=tmp_path, workers=1).folder for _ in range(3)}
+    assert len(folders) == 3
