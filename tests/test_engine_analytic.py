@@ -248,7 +248,10 @@ def test_one_year_notice_is_calendar_arithmetic_across_a_leap_day() -> None:
     # deposited on 2028-02-29: one year later is 2029-02-28
     start = "2028-02-01"
     s = scenario(
-        {"r": route(gate("g", "28d"))}, notice_period="1y", start=start, horizon="2030-01-01",
+        {"r": route(gate("g", "28d"))},
+        notice_period="1y",
+        start=start,
+        horizon="2030-01-01",
         trials=10,
     )
     t = simulate(s)
@@ -325,7 +328,9 @@ def test_a_route_that_starts_as_its_dies_on_event_happens_dies() -> None:
 
 
 def test_an_at_start_route_dies_on_an_event_dated_at_start() -> None:
-    s = scenario({"r": route(gate("g", "5d"), dies_on=["now"])}, events={"now": {"date": "2027-01-01"}})
+    s = scenario(
+        {"r": route(gate("g", "5d"), dies_on=["now"])}, events={"now": {"date": "2027-01-01"}}
+    )
     t = simulate(s)
     assert (t["route.r.status"] == "died").all()
 

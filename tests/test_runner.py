@@ -17,7 +17,11 @@ def _scenario(trials: int = 2500, seed: int = 11, p: float = 0.5):
     return scenario(
         {
             "bill": route(
-                {"name": "floor", "delay": "10d to 90d", "votes": {"needed": 50, "ayes": "20 to 70"}},
+                {
+                    "name": "floor",
+                    "delay": "10d to 90d",
+                    "votes": {"needed": 50, "ayes": "20 to 70"},
+                },
                 gate("sign", "5d", p),
                 dies_on=[{"event": "end", "p": 0.8}],
             ),
@@ -68,7 +72,9 @@ def test_results_do_not_depend_on_the_number_of_workers(tmp_path: Path) -> None:
 def test_a_different_seed_gives_different_draws() -> None:
     a = draw_block(_scenario(seed=1), 0)
     b = draw_block(_scenario(seed=2), 0)
-    assert not (a.columns["routes.bill.gates.floor.delay"] == b.columns["routes.bill.gates.floor.delay"]).any()
+    assert not (
+        a.columns["routes.bill.gates.floor.delay"] == b.columns["routes.bill.gates.floor.delay"]
+    ).any()
 
 
 def test_more_trials_extend_the_same_trials() -> None:
@@ -112,7 +118,9 @@ def test_summary_fields_agree_with_the_trials_table(tmp_path: Path) -> None:
     assert summary["p_notice"] == pytest.approx(notices)
 
 
-def test_a_failed_run_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_run_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = {"n": 0}
     real = runner.simulate_block
 

@@ -94,23 +94,29 @@ def _trigger(starts: str, events: dict[str, Event], path: Path) -> str | None:
     return _event_ref(match.group(1), events, path)
 
 
-def _needed(raw: Any, path: Path) -> int:
-    if isinstance(raw, dict) and set(raw) <= {"value", "source"} and "value" in raw:
-        raw, path = raw["value"], (*path, "value")
+def _needed(raw: Any, path: Path) -> tuple[int, str | None]:
+    """`needed` is a constant whole number, optionally written {value: n, source: ...}."""
+    source = None
+    if isinstance(raw, dict):
+        unknown = [k for k in raw if k not in ("value", "source")]
+        if unknown or "value" not in raw:
+            raise ScenarioError("'needed' is a whole number, or {value: n, source: ...}", path)
+        raw, source, path = raw["value"], raw.get("source"), (*path, "value")
     ok = isinstance(raw, int | float) and not isinstance(raw, bool)
     if not ok or raw < 0 or not math.isfinite(raw) or raw != int(raw):
         raise ScenarioError(f"'needed' is a whole number >= 0 (a constant), got {raw!r}", path)
-    return int(raw)
+    return int(raw), source
 
 
 def _gate(g: GateIn, path: Path) -> Gate:
     delay = _value(g.delay, Kind.DURATION, (*path, "delay"))
     if g.votes is None:
         return Gate(g.name, delay, p=_value(g.p, Kind.PROBABILITY, (*path, "p")))
+    needed, needed_source = _needed(g.votes.needed, (*path, "votes", "needed"))
     votes = Votes(
-        needed=_needed(g.votes.needed, (*path, "votes", "needed")),
+        needed=needed,
         ayes=_value(g.votes.ayes, Kind.COUNT, (*path, "votes", "ayes")),
-        source=g.votes.source,
+        source=needed_source or g.votes.source,
     )
     return Gate(g.name, delay, votes=votes)
 
