@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sim import __version__, bundled, report, runner
+from sim import __version__, bundled
 from sim.language import Scenario, ScenarioError, json_schema, load
 
 EXIT_BAD_INPUT = 2
@@ -75,6 +75,8 @@ def run(
     as_json: bool,
 ) -> None:
     """Run SCENARIO (a YAML file or a bundled name; default: the bundled baseline)."""
+    from sim import report, runner  # numpy, pandas, simpy: imported only for a run
+
     loaded = _load(_resolve(scenario))
     total = loaded.trials if trials is None else trials
     err = Console(stderr=True)

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.language.model import Scenario
 from sim.outcomes import NOTICE_OUTCOMES, Outcome, RouteStatus, Ruling
@@ -19,6 +18,8 @@ from sim.outcomes import NOTICE_OUTCOMES, Outcome, RouteStatus, Ruling
 
 def wilson(k: int, n: int) -> list[float]:
     """Wilson score 95% interval for k successes in n trials."""
+    from scipy import stats  # slow to import; only runs need it
+
     ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=0.95, method="wilson")
     return [float(ci.low), float(ci.high)]
 

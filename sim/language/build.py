@@ -40,12 +40,16 @@ def _value(raw: Any, kind: Kind, path: Path) -> Value:
         raise exc.within(path) from None
 
 
+_NAME_RULES = {
+    NAME_PATTERN: "must start with a letter and use only letters, digits, _ and -",
+    FILE_SAFE_PATTERN: "must be file-safe: start with a letter or digit, then letters, "
+    "digits, _ . and -",
+}
+
+
 def _name(name: str, what: str, path: Path, pattern: str = NAME_PATTERN) -> str:
     if not re.fullmatch(pattern, name):
-        raise ScenarioError(
-            f"{what} {name!r} must start with a letter and use only letters, digits, _ and -",
-            path,
-        )
+        raise ScenarioError(f"{what} {name!r} {_NAME_RULES[pattern]}", path)
     return name
 
 

@@ -39,6 +39,7 @@ from sim.language.values import (
 
 INTERVAL_PATTERN = r"^\s*\S+\s+to\s+\S+\s*$"
 DISTRIBUTIONS = ("uniform", "triangular", "pert", "lognormal", "normal", "beta", "choice")
+BETA_KINDS = (Kind.PROBABILITY, Kind.RATE)
 
 _HELP = {
     Kind.PROBABILITY: "a probability: a number in [0, 1], 'a to b', {value: ...} or {dist: ...}",
@@ -85,7 +86,7 @@ def _forms(kind: Kind) -> dict[str, type[BaseModel]]:
     def model(title: str, **fields: Any) -> type[BaseModel]:
         return create_model(f"{title}{name}", __base__=_Form, source=(Source, None), **fields)
 
-    return {
+    forms = {
         "value": model("Fixed", value=(written(_scalar_type(kind) | interval), ...)),
         "uniform": model("Uniform", dist=(Literal["uniform"], ...), min=(s, ...), max=(s, ...)),
         "triangular": model(
@@ -117,6 +118,9 @@ def _forms(kind: Kind) -> dict[str, type[BaseModel]]:
             weights=(written(list[float] | None), None),
         ),
     }
+    if kind not in BETA_KINDS:  # beta draws lie in [0, 1]
+        del forms["beta"]
+    return forms
 
 
 FORMS: dict[Kind, dict[str, type[BaseModel]]] = {kind: _forms(kind) for kind in Kind}
@@ -126,7 +130,8 @@ def input_type(kind: Kind) -> Any:
     """The written forms of a `kind` value as one type, for the JSON Schema."""
     forms = FORMS[kind]
     dists = Annotated[
-        Union[tuple(forms[d] for d in DISTRIBUTIONS)], Field(discriminator="dist")  # noqa: UP007
+        Union[tuple(forms[d] for d in DISTRIBUTIONS if d in forms)],  # noqa: UP007
+        Field(discriminator="dist"),
     ]
     interval = Annotated[str, Field(pattern=INTERVAL_PATTERN, description="90% interval 'a to b'")]
     fixed = forms["value"]
@@ -234,6 +239,10 @@ def _distribution(raw: dict[str, Any], kind: Kind) -> Value:
         raise ScenarioError(
             f"unknown distribution {name!r}{hint}; allowed: {', '.join(DISTRIBUTIONS)}", ("dist",)
         )
+    if name == "beta" and kind not in BETA_KINDS:
+        raise ScenarioError(
+            "beta draws lie in [0, 1]: use it for probabilities and rates", ("dist",)
+        )
     form = _validated(raw, forms[name])
     src = form.source
 
@@ -285,11 +294,6 @@ def _distribution(raw: dict[str, Any], kind: Kind) -> Value:
 
 
 def _beta(form: Any, kind: Kind) -> Beta:
-    _check(
-        kind in (Kind.PROBABILITY, Kind.RATE),
-        "beta draws lie in [0, 1]: use it for probabilities and rates",
-        "dist",
-    )
     a, b, mean, sd = (
         None if getattr(form, f) is None else _num(getattr(form, f), f)
         for f in ("a", "b", "mean", "sd")

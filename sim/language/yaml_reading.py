@@ -57,8 +57,59 @@ def _yaml() -> YAML:
 
 
 def _mark_line(exc: YAMLError) -> int | None:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    return mark.line + 1 if mark is not None else None
+    """The line to show: where an unclosed bracket opened, else where parsing failed."""
+    context = str(getattr(exc, "context", "") or "")
+    marks = ("context_mark", "problem_mark") if "flow" in context else ("problem_mark",)
+    for name in (*marks, "context_mark"):
+        mark = getattr(exc, name, None)
+        if mark is not None:
+            return mark.line + 1
+    return None
+
+
+@dataclass(frozen=True)
+class _Places:
+    """Where each key, item and mapping starts (0-based line, column), from a lenient load
+    that tolerates duplicate keys, so that a tag or a duplicate can be given a field path."""
+
+    keys: list[tuple[int, int, Path]]
+    mappings: dict[tuple[int, int], Path]
+
+    def before(self, line: int, col: int) -> Path | None:
+        """The key or item nearest before (line, col) in document order."""
+        earlier = [k for k in self.keys if (k[0], k[1]) < (line, col)]
+        return max(earlier, key=lambda k: (k[0], k[1]))[2] if earlier else None
+
+
+def _places(text: str) -> _Places | None:
+    yaml = _yaml()
+    yaml.allow_duplicate_keys = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = yaml.load(text)
+    except (YAMLError, ValueError):
+        return None
+    keys: list[tuple[int, int, Path]] = []
+    mappings: dict[tuple[int, int], Path] = {}
+
+    def walk(node: Any, path: Path) -> None:
+        if isinstance(node, dict) and hasattr(node, "lc"):
+            mappings[(node.lc.line, node.lc.col)] = path
+            for key in node:
+                where = node.lc.key(key)
+                if where is not None:
+                    keys.append((where[0], where[1], (*path, str(key))))
+                walk(node[key], (*path, str(key)))
+        elif isinstance(node, list) and hasattr(node, "lc"):
+            for i, item in enumerate(node):
+                where = node.lc.item(i)
+                if where is not None:
+                    keys.append((where[0], where[1], (*path, i)))
+                walk(item, (*path, i))
+
+    walk(data, ())
+    return _Places(keys, mappings)
 
 
 def _refuse_tags(text: str) -> None:
@@ -66,9 +117,13 @@ def _refuse_tags(text: str) -> None:
         tag = getattr(event, "tag", None)
         if tag is not None:
             shown = str(tag).replace("tag:yaml.org,2002:", "!!")
+            mark = event.start_mark
+            places = _places(text)
+            path = places.before(mark.line, mark.column) if places else None
             raise ScenarioError(
                 f"YAML tags are not allowed in a scenario (found {shown}); write plain values",
-                line=event.start_mark.line + 1,
+                path or (),
+                line=mark.line + 1,
             )
 
 
@@ -77,8 +132,9 @@ def _plain(node: Any, path: Path, lines: dict[Path, int]) -> Any:
     if isinstance(node, dict):
         out: dict[Any, Any] = {}
         for key in node:
-            if hasattr(node, "lc"):
-                lines[(*path, str(key))] = node.lc.key(key)[0] + 1
+            where = node.lc.key(key) if hasattr(node, "lc") else None
+            if where is not None:
+                lines[(*path, str(key))] = where[0] + 1
             out[str(key) if not isinstance(key, str) else key] = _plain(
                 node[key], (*path, str(key)), lines
             )
@@ -86,8 +142,9 @@ def _plain(node: Any, path: Path, lines: dict[Path, int]) -> Any:
     if isinstance(node, list):
         items = []
         for i, item in enumerate(node):
-            if hasattr(node, "lc"):
-                lines[(*path, i)] = node.lc.item(i)[0] + 1
+            where = node.lc.item(i) if hasattr(node, "lc") else None
+            if where is not None:
+                lines[(*path, i)] = where[0] + 1
             items.append(_plain(item, (*path, i), lines))
         return items
     if isinstance(node, bool) or node is None:
@@ -119,15 +176,28 @@ def read_yaml(text: str) -> Document:
     except YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if "duplicate key" in problem:
-            key = re.search(r'duplicate key "([^"]*)"', str(exc))
-            problem = f"duplicate key {key.group(1)!r}" if key else "duplicate key"
-            problem += "; each key may appear once in a mapping"
-            return _raise(f"{problem}", exc)
+            raise _duplicate(exc, text) from None
         return _raise(f"not valid YAML: {problem}", exc)
     except ValueError as exc:  # e.g. a number ruamel cannot build
         raise ScenarioError(f"not valid YAML: {exc}") from None
     lines: dict[Path, int] = {}
     return Document(_plain(loaded, (), lines), lines)
+
+
+def _duplicate(exc: YAMLError, text: str) -> ScenarioError:
+    found = re.search(r'duplicate key "([^"]*)"', str(exc))
+    key = found.group(1) if found else None
+    path: Path = ()
+    mapping = getattr(exc, "context_mark", None)
+    places = _places(text)
+    if places is not None and mapping is not None and key is not None:
+        parent = places.mappings.get((mapping.line, mapping.column))
+        if parent is not None:
+            path = (*parent, key)
+    message = f"duplicate key {key!r}" if key else "duplicate key"
+    return ScenarioError(
+        f"{message}; each key may appear once in a mapping", path, line=_mark_line(exc)
+    )
 
 
 def _raise(message: str, exc: YAMLError) -> Any:
