@@ -28,6 +28,23 @@ def ci(bounds: list[float]) -> str:
     return f"{pct(bounds[0])} to {pct(bounds[1])}"
 
 
+_STOP_TEXT = {"failed": "failed at", "died": "died on", "superseded": "superseded by"}
+
+
+def _stops(summary: dict[str, Any], route: str) -> str:
+    """'failed at house_committee 9,449; died on end_119th_congress 17,930; active 12'."""
+    parts = [
+        (n, f"{_STOP_TEXT[status]} {name} {n:,}")
+        for status, names in summary["stopped_by"][route].items()
+        for name, n in names.items()
+    ]
+    status = summary["route_status"][route]
+    for key, label in (("active", "still active"), ("not_started", "never started")):
+        if status[key]:
+            parts.append((status[key], f"{label} {status[key]:,}"))
+    return "; ".join(text for _, text in sorted(parts, key=lambda p: -p[0])) or "-"
+
+
 def print_summary(console: Console, summary: dict[str, Any], folder: Path | None) -> None:
     n = summary["trials"]
     console.print(
@@ -61,11 +78,9 @@ def print_summary(console: Console, summary: dict[str, Any], folder: Path | None
     routes.add_column("route")
     routes.add_column("notices", justify="right")
     routes.add_column("share", justify="right")
-    routes.add_column("stopped by (trials)")
+    routes.add_column("where the route stopped (trials)")
     for route, count in summary["routes"].items():
-        stops = sorted(summary["stopped_by"][route].items(), key=lambda kv: -kv[1])
-        text = ", ".join(f"{name} {c:,}" for name, c in stops[:4]) or "-"
-        routes.add_row(route, f"{count:,}", pct(count / n), text)
+        routes.add_row(route, f"{count:,}", pct(count / n), _stops(summary, route))
     console.print(routes)
 
     if summary["exit_date"] is not None:

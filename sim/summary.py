@@ -31,6 +31,17 @@ def _percentiles(days: np.ndarray) -> dict[str, float] | None:
     return {"p10": float(p10), "p50": float(p50), "p90": float(p90), "mean": float(days.mean())}
 
 
+_STOPS = (RouteStatus.FAILED, RouteStatus.DIED, RouteStatus.SUPERSEDED)
+
+
+def _by_status(counts: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """{failed: {gate: n}, died: {event: n}, superseded: {winning route: n}}."""
+    return {
+        st.value: dict(sorted((by, n) for (status, by), n in counts.items() if status == st.value))
+        for st in _STOPS
+    }
+
+
 class SummaryBuilder:
     """Feed it every block's trial table, in any order; `result()` gives the summary."""
 
@@ -40,7 +51,9 @@ class SummaryBuilder:
         self.outcomes: Counter[str] = Counter()
         self.notices: Counter[str] = Counter()
         self.status: dict[str, Counter[str]] = {r: Counter() for r in scenario.routes}
-        self.stopped_by: dict[str, Counter[str]] = {r: Counter() for r in scenario.routes}
+        self.stopped_by: dict[str, Counter[tuple[str, str]]] = {
+            r: Counter() for r in scenario.routes
+        }
         self.rulings: dict[str, Counter[str]] = {
             f"{r.name}.{c.name}": Counter() for r in scenario.routes.values() for c in r.challenges
         }
@@ -52,7 +65,8 @@ class SummaryBuilder:
         self.notices.update(table["route"].dropna().tolist())
         for route in self.scenario.routes:
             self.status[route].update(table[f"route.{route}.status"].tolist())
-            self.stopped_by[route].update(table[f"route.{route}.stopped_by"].dropna().tolist())
+            pairs = table[[f"route.{route}.status", f"route.{route}.stopped_by"]].dropna()
+            self.stopped_by[route].update(map(tuple, pairs.to_numpy().tolist()))
         for key, counter in self.rulings.items():
             counter.update(table[f"challenge.{key}.ruling"].dropna().tolist())
         exited = table["outcome"].to_numpy() == Outcome.EXITED.value
@@ -100,7 +114,7 @@ class SummaryBuilder:
             "route_status": {
                 r: {st.value: c[st.value] for st in RouteStatus} for r, c in self.status.items()
             },
-            "stopped_by": {r: dict(sorted(c.items())) for r, c in self.stopped_by.items()},
+            "stopped_by": {r: _by_status(c) for r, c in self.stopped_by.items()},
             "rulings": {
                 key: {ru.value: c[ru.value] for ru in Ruling} for key, c in self.rulings.items()
             },

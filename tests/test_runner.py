@@ -116,6 +116,16 @@ def test_summary_fields_agree_with_the_trials_table(tmp_path: Path) -> None:
     assert summary["p_exit_by"]["end"] == pytest.approx(float((t["exit_day"] < 61).mean()))
     notices = t["route"].notna().mean()
     assert summary["p_notice"] == pytest.approx(notices)
+    failed_at_floor = int(
+        ((t["route.bill.status"] == "failed") & (t["route.bill.stopped_by"] == "floor")).sum()
+    )
+    assert failed_at_floor > 0
+    assert summary["stopped_by"]["bill"]["failed"]["floor"] == failed_at_floor
+    assert summary["stopped_by"]["bill"]["died"]["end"] == int(
+        (t["route.bill.status"] == "died").sum()
+    )
+    superseded = summary["stopped_by"]["defy"]["superseded"].get("bill", 0)
+    assert superseded == int((t["route.defy.status"] == "superseded").sum())
 
 
 def test_a_failed_run_leaves_nothing_behind(
