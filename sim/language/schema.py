@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from sim.language.value_parsing import input_type, written
+from sim.language.value_parsing import Source, input_type, written
 from sim.language.values import Kind
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
@@ -23,13 +23,6 @@ Probability = written(input_type(Kind.PROBABILITY))
 Duration = written(input_type(Kind.DURATION))
 Count = written(input_type(Kind.COUNT))
 Rate = written(input_type(Kind.RATE))
-Source = Annotated[
-    str | None,
-    Field(
-        description="Where the number comes from: a seeds/ id, a statute, a dataset, "
-        "or 'judgment: why'."
-    ),
-]
 
 
 def _iso_date(value: Any) -> Any:

@@ -11,6 +11,7 @@ import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import ClassVar
 
 import numpy as np
 from scipy import special
@@ -89,47 +90,52 @@ class Constant(Value):
 
 
 @dataclass(frozen=True)
-class LogNormal(Value):
-    """Lognormal from its 5th and 95th percentiles: `a to b` for positive quantities."""
+class _Interval(Value):
+    """Normal on a transformed scale, fixed by its 5th and 95th percentiles (`a to b`)."""
 
     p5: float
     p95: float
+    label: ClassVar[str] = "normal"
+
+    @staticmethod
+    def _to_scale(x: float) -> float:
+        raise NotImplementedError
+
+    @staticmethod
+    def _from_scale(z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
     @property
     def mu(self) -> float:
-        return (math.log(self.p5) + math.log(self.p95)) / 2
+        return (self._to_scale(self.p5) + self._to_scale(self.p95)) / 2
 
     @property
     def sigma(self) -> float:
-        return (math.log(self.p95) - math.log(self.p5)) / (2 * Z95)
+        return (self._to_scale(self.p95) - self._to_scale(self.p5)) / (2 * Z95)
 
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return np.exp(self.mu + self.sigma * rng.standard_normal(n))
+        return self._from_scale(self.mu + self.sigma * rng.standard_normal(n))
 
     def describe(self) -> str:
-        return f"lognormal, 90% in {_fmt(self.p5)} to {_fmt(self.p95)}"
+        return f"{self.label}, 90% in {_fmt(self.p5)} to {_fmt(self.p95)}"
 
 
 @dataclass(frozen=True)
-class LogitNormal(Value):
-    """Logit-normal from its 5th and 95th percentiles: `a to b` for probabilities."""
+class LogNormal(_Interval):
+    """`a to b` for positive quantities."""
 
-    p5: float
-    p95: float
+    label = "lognormal"
+    _to_scale = staticmethod(math.log)
+    _from_scale = staticmethod(np.exp)
 
-    @property
-    def mu(self) -> float:
-        return float((special.logit(self.p5) + special.logit(self.p95)) / 2)
 
-    @property
-    def sigma(self) -> float:
-        return float((special.logit(self.p95) - special.logit(self.p5)) / (2 * Z95))
+@dataclass(frozen=True)
+class LogitNormal(_Interval):
+    """`a to b` for probabilities."""
 
-    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return special.expit(self.mu + self.sigma * rng.standard_normal(n))
-
-    def describe(self) -> str:
-        return f"logit-normal, 90% in {_fmt(self.p5)} to {_fmt(self.p95)}"
+    label = "logit-normal"
+    _to_scale = staticmethod(lambda x: float(special.logit(x)))
+    _from_scale = staticmethod(special.expit)
 
 
 @dataclass(frozen=True)
