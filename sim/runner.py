@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import shutil
 from collections import deque
@@ -50,7 +51,13 @@ def _tables(scenario: Scenario, workers: int) -> Iterator[pd.DataFrame]:
         for block, n in todo:
             yield simulate_block(scenario, block, n)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # forkserver (spawn where there is none): never fork a parent that runs threads, such as
+    # the progress bar's refresher
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["sim.runner"])  # workers start with it imported
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque[Future[pd.DataFrame]] = deque()
         queue = iter(todo)
         for block, n in queue:

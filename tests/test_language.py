@@ -771,3 +771,12 @@ def test_load_error_names_the_file_and_line(tmp_path) -> None:
     path.write_text(edit("start: 2026-11-25", "start: 2027-02-30"), encoding="utf-8")
     err = _load_error(path)
     assert str(err).startswith(f"{path}:2: start: ")
+
+
+def test_an_event_listed_twice_in_one_effect_list_is_refused() -> None:
+    text = edit("    dies_on: [end_congress]\n", "    dies_on: [end_congress, end_congress]\n")
+    with pytest.raises(ScenarioError) as err:
+        loads(text, FILE)
+    assert str(err.value) == (
+        f"{FILE}:14: routes.act.dies_on[1]: event 'end_congress' is listed twice"
+    )

@@ -63,7 +63,7 @@ def _event_ref(name: Any, events: dict[str, Event], path: Path) -> str:
 
 
 def _effects(raws: list[Any], events: dict[str, Event], path: Path) -> tuple[Effect, ...]:
-    out = []
+    out: list[Effect] = []
     for i, raw in enumerate(raws):
         here = (*path, i)
         if isinstance(raw, str):
@@ -79,6 +79,9 @@ def _effects(raws: list[Any], events: dict[str, Event], path: Path) -> tuple[Eff
         if form.source and p.source is None:
             p = _sourced(p, form.source)
         out.append(Effect(_event_ref(form.event, events, (*here, "event")), p))
+    for i, effect in enumerate(out):
+        if any(e.event == effect.event for e in out[:i]):
+            raise ScenarioError(f"event {effect.event!r} is listed twice", (*path, i))
     return tuple(out)
 
 
