@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -16,7 +17,7 @@ from sim.language import Scenario, ScenarioError, json_schema, load
 EXIT_BAD_INPUT = 2
 
 
-def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(code)
 
@@ -27,7 +28,7 @@ def _resolve(arg: str | None) -> Path:
         path = bundled.find(bundled.DEFAULT)
         if path is None:
             _fail(f"sim: the bundled scenario {bundled.DEFAULT!r} is missing from this install")
-        return path  # type: ignore[return-value]
+        return path
     path = Path(arg)
     if path.exists():
         return path
@@ -36,7 +37,6 @@ def _resolve(arg: str | None) -> Path:
         return found
     names = ", ".join(bundled.names()) or "none"
     _fail(f"{arg}: no such file, nor a bundled scenario (bundled: {names})")
-    raise AssertionError  # unreachable
 
 
 def _load(path: Path) -> Scenario:
@@ -44,7 +44,6 @@ def _load(path: Path) -> Scenario:
         return load(path)
     except ScenarioError as exc:
         _fail(str(exc))
-        raise AssertionError from exc  # unreachable
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -102,10 +101,8 @@ def run(
             )
     except OSError as exc:
         _fail(f"sim: cannot write the run folder under {out}: {exc.strerror or exc}", 1)
-        return
     except KeyboardInterrupt:
         _fail("sim: interrupted; nothing was written", 130)
-        return
     if as_json:
         click.echo(json.dumps(result.summary, indent=2, ensure_ascii=False))
     else:

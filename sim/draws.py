@@ -14,7 +14,6 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -25,6 +24,43 @@ from sim.language.values import Constant, Value
 BLOCK_SIZE = 1000  # trials per block; part of what a seed means: never change it lightly
 
 
+# The one place that names the draws: the engines read them, and `trials.parquet` stores
+# them, under these names.
+NOTICE_PERIOD = "treaty.notice_period"
+
+
+def hazard_rate_name(event: str) -> str:
+    return f"events.{event}.hazard_per_year"
+
+
+def hazard_day_name(event: str) -> str:
+    return f"events.{event}.day"
+
+
+def gate_name(route: str, gate: str) -> str:
+    """Prefix of a gate's draws: `.delay`, and `.p` with `.u`, or `.ayes`."""
+    return f"routes.{route}.gates.{gate}"
+
+
+def dies_on_name(route: str, event: str) -> str:
+    """Prefix of a `dies_on` effect's `.p` and its coin `.u`."""
+    return f"routes.{route}.dies_on.{event}"
+
+
+def notice_within_name(route: str) -> str:
+    return f"routes.{route}.notice_within"
+
+
+def challenge_name(route: str, challenge: str) -> str:
+    """Prefix of a challenge's `.delay` and its ruling's uniform `.u`."""
+    return f"routes.{route}.challenges.{challenge}"
+
+
+def revocation_name(event: str) -> str:
+    """Prefix of a `revoked_by` effect's `.p` and its coin `.u`."""
+    return f"notice.revoked_by.{event}"
+
+
 @dataclass(frozen=True)
 class Quantity:
     """One random quantity of a trial: an uncertain value, or a uniform for a coin."""
@@ -32,43 +68,53 @@ class Quantity:
     name: str
     value: Value | None  # None: a uniform on [0, 1) used as a coin or a ruling
 
+    @property
+    def is_drawn(self) -> bool:
+        return not isinstance(self.value, Constant)
+
+
+def _effect(prefix: str, p: Value) -> Iterator[Quantity]:
+    yield Quantity(f"{prefix}.p", p)
+    yield Quantity(f"{prefix}.u", None)
+
 
 def quantities(scenario: Scenario) -> Iterator[Quantity]:
     """Every quantity a trial may read, in scenario order."""
-    yield Quantity("treaty.notice_period", scenario.treaty.notice_period)
+    yield Quantity(NOTICE_PERIOD, scenario.treaty.notice_period)
     for event in scenario.events.values():
         if event.hazard_per_year is not None:
-            yield Quantity(f"events.{event.name}.hazard_per_year", event.hazard_per_year)
+            yield Quantity(hazard_rate_name(event.name), event.hazard_per_year)
     for route in scenario.routes.values():
-        base = f"routes.{route.name}"
         for gate in route.gates:
-            g = f"{base}.gates.{gate.name}"
+            g = gate_name(route.name, gate.name)
             yield Quantity(f"{g}.delay", gate.delay)
-            if gate.p is not None:
-                yield Quantity(f"{g}.p", gate.p)
-                yield Quantity(f"{g}.u", None)
-            else:
-                assert gate.votes is not None
+            if gate.votes is not None:
                 yield Quantity(f"{g}.ayes", gate.votes.ayes)
+            else:
+                assert gate.p is not None
+                yield from _effect(g, gate.p)
         for effect in route.dies_on:
-            yield Quantity(f"{base}.dies_on.{effect.event}.p", effect.p)
-            yield Quantity(f"{base}.dies_on.{effect.event}.u", None)
-        yield Quantity(f"{base}.notice_within", route.notice_within)
+            yield from _effect(dies_on_name(route.name, effect.event), effect.p)
+        yield Quantity(notice_within_name(route.name), route.notice_within)
         for ch in route.challenges:
-            yield Quantity(f"{base}.challenges.{ch.name}.delay", ch.delay)
-            yield Quantity(f"{base}.challenges.{ch.name}.u", None)
+            c = challenge_name(route.name, ch.name)
+            yield Quantity(f"{c}.delay", ch.delay)
+            yield Quantity(f"{c}.u", None)
     for effect in scenario.revoked_by:
-        yield Quantity(f"notice.revoked_by.{effect.event}.p", effect.p)
-        yield Quantity(f"notice.revoked_by.{effect.event}.u", None)
+        yield from _effect(revocation_name(effect.event), effect.p)
+
+
+def drawn_names(scenario: Scenario) -> list[str]:
+    """The columns of a block's draws, in order: every non-constant quantity, then the
+    time of each hazard event."""
+    names = [q.name for q in quantities(scenario) if q.is_drawn]
+    hazards = [e.name for e in scenario.events.values() if e.hazard_per_year is not None]
+    return names + [hazard_day_name(e) for e in hazards]
 
 
 def stream(seed: int, block: int, name: str) -> np.random.Generator:
     key = (block, zlib.crc32(name.encode("utf-8")))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
-
-
-def hazard_day_name(event: str) -> str:
-    return f"events.{event}.day"
 
 
 @dataclass(frozen=True)
@@ -90,11 +136,6 @@ class Draws:
             for vals in zip(*arrays, strict=True)
         ]
 
-    def get(self, name: str) -> np.ndarray:
-        if name in self.columns:
-            return self.columns[name]
-        return np.full(self.n, self.constants[name])
-
 
 def draw_block(scenario: Scenario, block: int, n: int | None = None) -> Draws:
     """The draws of block `block` (trials block*BLOCK_SIZE onward), `n` trials of it."""
@@ -113,7 +154,7 @@ def draw_block(scenario: Scenario, block: int, n: int | None = None) -> Draws:
     for event in scenario.events.values():
         if event.hazard_per_year is None:
             continue
-        rate_name = f"events.{event.name}.hazard_per_year"
+        rate_name = hazard_rate_name(event.name)
         rate = columns.get(rate_name, constants.get(rate_name))
         waits = stream(scenario.seed, block, hazard_day_name(event.name)).standard_exponential(n)
         with np.errstate(divide="ignore"):
@@ -124,11 +165,3 @@ def draw_block(scenario: Scenario, block: int, n: int | None = None) -> Draws:
 def blocks(trials: int) -> list[tuple[int, int]]:
     """(block number, trials in it) covering `trials` trials."""
     return [(b, min(BLOCK_SIZE, trials - b * BLOCK_SIZE)) for b in range(-(-trials // BLOCK_SIZE))]
-
-
-def describe_quantity(scenario: Scenario, name: str) -> Any:
-    """The Value behind a drawn column, for reports (None for coins and event days)."""
-    for q in quantities(scenario):
-        if q.name == name:
-            return q.value
-    return None

@@ -59,8 +59,7 @@ def _tables(scenario: Scenario, workers: int) -> Iterator[pd.DataFrame]:
         context.set_forkserver_preload(["sim.runner"])  # workers start with it imported
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque[Future[pd.DataFrame]] = deque()
-        queue = iter(todo)
-        for block, n in queue:
+        for block, n in todo:
             pending.append(pool.submit(simulate_block, scenario, block, n))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import __version__
 from sim.language.model import Scenario
 from sim.outcomes import NOTICE_OUTCOMES, Outcome, RouteStatus, Ruling
 
@@ -73,7 +74,7 @@ class SummaryBuilder:
         self._exit_days.append(table["exit_day"].to_numpy()[exited])
 
     def exit_days(self) -> np.ndarray:
-        return np.sort(np.concatenate(self._exit_days)) if self._exit_days else np.array([])
+        return np.concatenate(self._exit_days) if self._exit_days else np.array([])
 
     def result(self) -> dict[str, Any]:
         s, n = self.scenario, self.trials
@@ -90,8 +91,6 @@ class SummaryBuilder:
             k = int(np.count_nonzero(days < event.day + 1))  # exit date on or before its date
             by_event[event.name] = k / n
             by_event_ci[event.name] = wilson(k, n)
-        from sim import __version__
-
         return {
             "name": s.name,
             "title": s.title,

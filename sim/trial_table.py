@@ -10,14 +10,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sim.draws import Draws, draw_block
+from sim.draws import Draws, drawn_names
 from sim.language.model import Scenario
 from sim.outcomes import TrialRecord
-
-
-def _draw_names(scenario: Scenario) -> list[str]:
-    """Drawn columns: random values, coins and hazard event days (not constants)."""
-    return list(draw_block(scenario, 0, 1).columns)
 
 
 def schema(scenario: Scenario) -> pa.Schema:
@@ -47,7 +42,7 @@ def schema(scenario: Scenario) -> pa.Schema:
                 pa.field(f"challenge.{route.name}.{ch.name}.ruling", pa.string()),
                 pa.field(f"challenge.{route.name}.{ch.name}.day", pa.float64()),
             ]
-    fields += [pa.field(f"draw.{name}", pa.float64()) for name in _draw_names(scenario)]
+    fields += [pa.field(f"draw.{name}", pa.float64()) for name in drawn_names(scenario)]
     return pa.schema(fields)
 
 

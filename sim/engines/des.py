@@ -27,7 +27,16 @@ from typing import Any
 
 import simpy
 
-from sim.draws import Draws, hazard_day_name
+from sim.draws import (
+    NOTICE_PERIOD,
+    Draws,
+    challenge_name,
+    dies_on_name,
+    gate_name,
+    hazard_day_name,
+    notice_within_name,
+    revocation_name,
+)
 from sim.language.model import Challenge, Effect, Event, Gate, Route, Scenario
 from sim.outcomes import (
     ChallengeRecord,
@@ -137,7 +146,7 @@ class Trial:
         self.happened[name].succeed()
 
     def _dies(self, route: Route, effect: Effect) -> bool:
-        if self._coin(f"routes.{route.name}.dies_on.{effect.event}"):
+        if self._coin(dies_on_name(route.name, effect.event)):
             self._stop(route.name, RouteStatus.DIED, effect.event)
             return True
         self._say(f"route {route.name} survives {effect.event}")
@@ -147,7 +156,7 @@ class Trial:
         notice = self.notice
         if notice is None or notice.state is not _State.PENDING:
             return
-        if self._coin(f"notice.revoked_by.{effect.event}"):
+        if self._coin(revocation_name(effect.event)):
             notice.state = _State.REVOKED
             notice.ended_by, notice.ended_day = effect.event, self.env.now
             self._say(f"notice revoked at {effect.event}")
@@ -175,7 +184,7 @@ class Trial:
                 return  # it starts at the very instant one of its dies_on events happens
         t = self.env.now
         for gate in route.gates:
-            t = self.s.after(t, gate.delay, self.d[f"routes.{route.name}.gates.{gate.name}.delay"])
+            t = self.s.after(t, gate.delay, self.d[f"{gate_name(route.name, gate.name)}.delay"])
             yield self._at(t, GATE)
             if record.status is not RouteStatus.ACTIVE:
                 return  # died or superseded while the gate was pending
@@ -184,16 +193,16 @@ class Trial:
                 return
             record.gates_passed += 1
             self._say(f"route {route.name} passes {gate.name}")
-        t = self.s.after(t, route.notice_within, self.d[f"routes.{route.name}.notice_within"])
+        t = self.s.after(t, route.notice_within, self.d[notice_within_name(route.name)])
         yield self._at(t, DEPOSIT + index)
         if record.status is RouteStatus.ACTIVE:
             self.deposit(route)
 
     def _passes(self, route: Route, gate: Gate) -> bool:
-        name = f"routes.{route.name}.gates.{gate.name}"
+        name = gate_name(route.name, gate.name)
         if gate.votes is not None:
             return self.d[f"{name}.ayes"] >= gate.votes.needed
-        return self.d[f"{name}.u"] < self.d[f"{name}.p"]
+        return self._coin(name)
 
     # -- the notice -----------------------------------------------------------------------
 
@@ -206,7 +215,7 @@ class Trial:
                 RouteStatus.ACTIVE,
             ):
                 self._stop(name, RouteStatus.SUPERSEDED, route.name)
-        effective = self.s.after(now, self.s.treaty.notice_period, self.d["treaty.notice_period"])
+        effective = self.s.after(now, self.s.treaty.notice_period, self.d[NOTICE_PERIOD])
         self.notice = _Notice(route.name, now, effective)
         self._stop(route.name, RouteStatus.DEPOSITED, None)
         self._say(f"notice deposited by {route.name}; takes effect on day {effective:g}")
@@ -224,7 +233,7 @@ class Trial:
         self, route: Route, challenge: Challenge, notice: _Notice
     ) -> Generator[simpy.Event, Any, None]:
         """A lawsuit filed at the deposit; its ruling matters only while the notice pends."""
-        name = f"routes.{route.name}.challenges.{challenge.name}"
+        name = challenge_name(route.name, challenge.name)
         ruling_day = self.s.after(notice.day, challenge.delay, self.d[f"{name}.delay"])
         yield self._at(ruling_day, RULING)
         if notice.state is not _State.PENDING:

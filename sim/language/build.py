@@ -3,7 +3,6 @@ name, and check what the schema cannot (dates in order, sums, unique names)."""
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -77,18 +76,12 @@ def _effects(raws: list[Any], events: dict[str, Event], path: Path) -> tuple[Eff
             raise first_error(exc, EffectIn, lambda loc: None).within(here) from None
         p = _value(form.p, Kind.PROBABILITY, (*here, "p"))
         if form.source and p.source is None:
-            p = _sourced(p, form.source)
+            p = p.with_source(form.source)
         out.append(Effect(_event_ref(form.event, events, (*here, "event")), p))
     for i, effect in enumerate(out):
         if any(e.event == effect.event for e in out[:i]):
             raise ScenarioError(f"event {effect.event!r} is listed twice", (*path, i))
     return tuple(out)
-
-
-def _sourced(value: Value, source: str) -> Value:
-    from dataclasses import replace
-
-    return replace(value, source=source)
 
 
 def _trigger(starts: str, events: dict[str, Event], path: Path) -> str | None:
@@ -102,17 +95,11 @@ def _trigger(starts: str, events: dict[str, Event], path: Path) -> str | None:
 
 
 def _needed(raw: Any, path: Path) -> tuple[int, str | None]:
-    """`needed` is a constant whole number, optionally written {value: n, source: ...}."""
-    source = None
-    if isinstance(raw, dict):
-        unknown = [k for k in raw if k not in ("value", "source")]
-        if unknown or "value" not in raw:
-            raise ScenarioError("'needed' is a whole number, or {value: n, source: ...}", path)
-        raw, source, path = raw["value"], raw.get("source"), (*path, "value")
-    ok = isinstance(raw, int | float) and not isinstance(raw, bool)
-    if not ok or raw < 0 or not math.isfinite(raw) or raw != int(raw):
+    """`needed` is a constant whole number (plain, or {value: n, source: ...})."""
+    value = _value(raw, Kind.COUNT, path)
+    if not isinstance(value, Constant) or value.value != int(value.value):
         raise ScenarioError(f"'needed' is a whole number >= 0 (a constant), got {raw!r}", path)
-    return int(raw), source
+    return int(value.value), value.source
 
 
 def _gate(g: GateIn, path: Path) -> Gate:

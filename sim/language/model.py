@@ -20,10 +20,6 @@ class Event:
     hazard_per_year: Value | None = None
     source: str | None = None
 
-    @property
-    def is_dated(self) -> bool:
-        return self.date is not None
-
 
 @dataclass(frozen=True)
 class Effect:
@@ -116,4 +112,4 @@ class Scenario:
         inside = [
             e for e in self.events.values() if e.day is not None and e.day <= self.horizon_day
         ]
-        return sorted(inside, key=lambda e: (e.day, list(self.events).index(e.name)))
+        return sorted(inside, key=lambda e: e.day)  # stable: scenario order within a day

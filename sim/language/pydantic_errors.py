@@ -54,11 +54,6 @@ def allowed_keys(root: type[BaseModel], loc: Path) -> list[str]:
     return list(model.model_fields) if model else []
 
 
-def _clean_loc(loc: tuple[Any, ...], tags: frozenset[str]) -> Path:
-    """Drop union-branch tags that pydantic puts into locations."""
-    return tuple(part for part in loc if not (isinstance(part, str) and part in tags))
-
-
 def _describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -98,12 +93,11 @@ def first_error(
     exc: ValidationError,
     root: type[BaseModel],
     line_of: typing.Callable[[Path], int | None],
-    tags: frozenset[str] = frozenset(),
 ) -> ScenarioError:
     """The problem that comes first in the file, as a ScenarioError."""
     found: list[tuple[int, int, int, ScenarioError]] = []
     for order, err in enumerate(exc.errors()):
-        loc = _clean_loc(tuple(err["loc"]), tags)
+        loc: Path = tuple(err["loc"])
         path, msg = _message(err, root, loc)
         line = line_of(loc)
         # An unknown key (a typo) often causes the other errors, a missing key among them.

@@ -62,6 +62,9 @@ Source = Annotated[
 ]
 
 
+_INTERVAL = Annotated[str, Field(pattern=INTERVAL_PATTERN, description="90% interval 'a to b'")]
+
+
 def written(schema_type: Any) -> Any:
     """A field pydantic passes through untouched, documented in the JSON Schema as
     `schema_type`: its meaning is checked here, where the messages can be precise."""
@@ -80,14 +83,13 @@ def _forms(kind: Kind) -> dict[str, type[BaseModel]]:
     """The mapping forms for one kind of value: `value` plus one model per distribution."""
     s = written(_scalar_type(kind))
     name = kind.value.capitalize()
-    interval = Annotated[str, Field(pattern=INTERVAL_PATTERN, description="90% interval 'a to b'")]
     number = written(float)
 
     def model(title: str, **fields: Any) -> type[BaseModel]:
         return create_model(f"{title}{name}", __base__=_Form, source=(Source, None), **fields)
 
     forms = {
-        "value": model("Fixed", value=(written(_scalar_type(kind) | interval), ...)),
+        "value": model("Fixed", value=(written(_scalar_type(kind) | _INTERVAL), ...)),
         "uniform": model("Uniform", dist=(Literal["uniform"], ...), min=(s, ...), max=(s, ...)),
         "triangular": model(
             "Triangular",
@@ -133,9 +135,8 @@ def input_type(kind: Kind) -> Any:
         Union[tuple(forms[d] for d in DISTRIBUTIONS if d in forms)],  # noqa: UP007
         Field(discriminator="dist"),
     ]
-    interval = Annotated[str, Field(pattern=INTERVAL_PATTERN, description="90% interval 'a to b'")]
     fixed = forms["value"]
-    return _scalar_type(kind) | interval | fixed | dists
+    return _scalar_type(kind) | _INTERVAL | fixed | dists
 
 
 def _check(ok: bool, message: str, *path: str | int) -> None:
@@ -166,8 +167,10 @@ def _scalar(raw: Any, kind: Kind, *path: str | int) -> float:
     if kind is Kind.DURATION:
         if not isinstance(raw, str):
             if isinstance(raw, int | float) and not isinstance(raw, bool) and raw == 0:
-                return 0.0
-            raise ScenarioError(f"expected {DURATION_HELP}, got {raw!r}", tuple(path))
+                return 0.0  # the one number that needs no unit
+            raise ScenarioError(
+                f"a duration needs a unit: {DURATION_HELP}, got {raw!r}", tuple(path)
+            )
         try:
             return parse_duration(raw).days
         except ValueError as exc:
@@ -214,14 +217,6 @@ def _text(text: str, kind: Kind) -> Value:
     if kind is not Kind.DURATION and looks_like_duration(text):
         raise ScenarioError(f"expected {_HELP[kind]}, got a duration {text!r}")
     return _constant_text(text, kind)
-
-
-def _number(x: float, kind: Kind) -> Constant:
-    if kind is Kind.DURATION:
-        if x == 0:
-            return Constant(kind, 0.0)
-        raise ScenarioError(f"a duration needs a unit: {DURATION_HELP}, got {x:g}")
-    return Constant(kind, _in_range(float(x), kind))
 
 
 def _validated(raw: dict[str, Any], model: type[BaseModel]) -> Any:
@@ -319,7 +314,7 @@ def parse_value(raw: Any, kind: Kind) -> Value:
         what = "a boolean" if isinstance(raw, bool) else "nothing"
         raise ScenarioError(f"expected {_HELP[kind]}, got {what}")
     if isinstance(raw, int | float):
-        return _number(raw, kind)
+        return Constant(kind, _scalar(raw, kind))
     if isinstance(raw, str):
         return _text(raw, kind)
     if isinstance(raw, dict):
@@ -334,16 +329,10 @@ def parse_value(raw: Any, kind: Kind) -> Value:
                 value = parse_value(inner, kind)
             except ScenarioError as exc:
                 raise exc.within(("value",)) from None
-            return _with_source(value, form.source)
+            return value.with_source(form.source)
         keys = ", ".join(map(str, raw))
         raise ScenarioError(
             f"a value mapping needs 'value' or 'dist' (found {keys or 'no keys'}); "
             f"expected {_HELP[kind]}"
         )
     raise ScenarioError(f"expected {_HELP[kind]}, got a list")
-
-
-def _with_source(value: Value, source: str | None) -> Value:
-    from dataclasses import replace
-
-    return replace(value, source=source)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import ClassVar
 
 import numpy as np
 from scipy import special
@@ -60,13 +59,8 @@ class Value(ABC):
     @abstractmethod
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray: ...
 
-    @abstractmethod
-    def describe(self) -> str:
-        """Short human text, in days for durations, for traces and reports."""
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
+    def with_source(self, source: str | None) -> Value:
+        return replace(self, source=source)
 
 
 @dataclass(frozen=True)
@@ -83,11 +77,6 @@ class Constant(Value):
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
 
-    def describe(self) -> str:
-        if self.months is not None:
-            return f"{self.months} calendar months"
-        return _fmt(self.value) + ("d" if self.kind is Kind.DURATION else "")
-
 
 @dataclass(frozen=True)
 class _Interval(Value):
@@ -95,7 +84,6 @@ class _Interval(Value):
 
     p5: float
     p95: float
-    label: ClassVar[str] = "normal"
 
     @staticmethod
     def _to_scale(x: float) -> float:
@@ -116,15 +104,11 @@ class _Interval(Value):
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self._from_scale(self.mu + self.sigma * rng.standard_normal(n))
 
-    def describe(self) -> str:
-        return f"{self.label}, 90% in {_fmt(self.p5)} to {_fmt(self.p95)}"
-
 
 @dataclass(frozen=True)
 class LogNormal(_Interval):
     """`a to b` for positive quantities."""
 
-    label = "lognormal"
     _to_scale = staticmethod(math.log)
     _from_scale = staticmethod(np.exp)
 
@@ -133,7 +117,6 @@ class LogNormal(_Interval):
 class LogitNormal(_Interval):
     """`a to b` for probabilities."""
 
-    label = "logit-normal"
     _to_scale = staticmethod(lambda x: float(special.logit(x)))
     _from_scale = staticmethod(special.expit)
 
@@ -146,9 +129,6 @@ class Uniform(Value):
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.min, self.max, n)
 
-    def describe(self) -> str:
-        return f"uniform {_fmt(self.min)} to {_fmt(self.max)}"
-
 
 @dataclass(frozen=True)
 class Triangular(Value):
@@ -158,9 +138,6 @@ class Triangular(Value):
 
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.triangular(self.min, self.mode, self.max, n)
-
-    def describe(self) -> str:
-        return f"triangular {_fmt(self.min)}/{_fmt(self.mode)}/{_fmt(self.max)}"
 
 
 @dataclass(frozen=True)
@@ -177,9 +154,6 @@ class Pert(Value):
         b = 1 + 4 * (self.max - self.mode) / width
         return self.min + width * rng.beta(a, b, n)
 
-    def describe(self) -> str:
-        return f"pert {_fmt(self.min)}/{_fmt(self.mode)}/{_fmt(self.max)}"
-
 
 @dataclass(frozen=True)
 class Normal(Value):
@@ -188,9 +162,6 @@ class Normal(Value):
 
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.normal(self.mean, self.sd, n)
-
-    def describe(self) -> str:
-        return f"normal mean {_fmt(self.mean)} sd {_fmt(self.sd)}"
 
 
 @dataclass(frozen=True)
@@ -201,10 +172,6 @@ class Beta(Value):
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.beta(self.a, self.b, n)
 
-    def describe(self) -> str:
-        mean = self.a / (self.a + self.b)
-        return f"beta({_fmt(self.a)}, {_fmt(self.b)}), mean {mean:.3g}"
-
 
 @dataclass(frozen=True)
 class Choice(Value):
@@ -214,6 +181,3 @@ class Choice(Value):
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         p = np.asarray(self.weights, dtype=float)
         return rng.choice(np.asarray(self.values, dtype=float), size=n, p=p / p.sum())
-
-    def describe(self) -> str:
-        return "one of " + ", ".join(_fmt(v) for v in self.values)

@@ -135,9 +135,7 @@ def _plain(node: Any, path: Path, lines: dict[Path, int]) -> Any:
             where = node.lc.key(key) if hasattr(node, "lc") else None
             if where is not None:
                 lines[(*path, str(key))] = where[0] + 1
-            out[str(key) if not isinstance(key, str) else key] = _plain(
-                node[key], (*path, str(key)), lines
-            )
+            out[str(key)] = _plain(node[key], (*path, str(key)), lines)
         return out
     if isinstance(node, list):
         items = []
@@ -177,7 +175,7 @@ def read_yaml(text: str) -> Document:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if "duplicate key" in problem:
             raise _duplicate(exc, text) from None
-        return _raise(f"not valid YAML: {problem}", exc)
+        raise ScenarioError(f"not valid YAML: {problem}", line=_mark_line(exc)) from None
     except ValueError as exc:  # e.g. a number ruamel cannot build
         raise ScenarioError(f"not valid YAML: {exc}") from None
     lines: dict[Path, int] = {}
@@ -198,7 +196,3 @@ def _duplicate(exc: YAMLError, text: str) -> ScenarioError:
     return ScenarioError(
         f"{message}; each key may appear once in a mapping", path, line=_mark_line(exc)
     )
-
-
-def _raise(message: str, exc: YAMLError) -> Any:
-    raise ScenarioError(message, line=_mark_line(exc)) from None
