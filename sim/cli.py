@@ -74,7 +74,7 @@ def run(
     as_json: bool,
 ) -> None:
     """Run SCENARIO (a YAML file or a bundled name; default: the bundled baseline)."""
-    from sim import report, runner  # numpy, pandas, simpy: imported only for a run
+    from sim import runner, terminal  # numpy, pandas, simpy: imported only for a run
 
     loaded = _load(_resolve(scenario))
     total = loaded.trials if trials is None else trials
@@ -106,7 +106,7 @@ def run(
     if as_json:
         click.echo(json.dumps(result.summary, indent=2, ensure_ascii=False))
     else:
-        report.print_summary(Console(), result.summary, result.folder)
+        terminal.print_summary(Console(), result.summary, result.folder)
 
 
 @main.command()

@@ -156,7 +156,9 @@ def draw_block(scenario: Scenario, block: int, n: int | None = None) -> Draws:
             continue
         rate_name = hazard_rate_name(event.name)
         rate = columns.get(rate_name, constants.get(rate_name))
-        waits = stream(scenario.seed, block, hazard_day_name(event.name)).standard_exponential(n)
+        # inverse transform, like every draw: a higher rate means an earlier time in every trial
+        u = stream(scenario.seed, block, hazard_day_name(event.name)).random(n)
+        waits = -np.log1p(-u)
         with np.errstate(divide="ignore"):
             columns[hazard_day_name(event.name)] = DAYS_PER_YEAR * waits / rate
     return Draws(block, first, n, columns, constants)

@@ -3,6 +3,12 @@
 Each trial draws each uncertain value once, so a value is a small object that can fill a
 whole block of trials at once (`sample`). Draws outside the quantity's valid range are
 clipped to it: a normal delay cannot be negative, a probability cannot exceed one.
+
+Every distribution is drawn by inverse transform: one uniform per trial goes through the
+distribution's quantile function (`ppf`). Two variants of a scenario then share that uniform
+in every trial, so raising a parameter raises the value in every trial, never lowers it, and
+a paired comparison sees only the edit. A rejection sampler (numpy's `beta`) would use a
+varying number of uniforms per draw and decouple the variants.
 """
 
 from __future__ import annotations
@@ -54,10 +60,16 @@ class Value(ABC):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """n independent draws, clipped to the valid range (and rounded, for counts)."""
-        return self.kind.clip(np.asarray(self._raw(rng, n), dtype=float))
+        return self.from_uniform(rng.random(n))
+
+    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        """The values at quantiles `u` (in [0, 1)), clipped and rounded like a draw: the
+        inverse transform every draw goes through, also used to pin a value at a quantile."""
+        return self.kind.clip(np.asarray(self.ppf(np.asarray(u, dtype=float)), dtype=float))
 
     @abstractmethod
-    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray: ...
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """The quantile function, before clipping."""
 
     def with_source(self, source: str | None) -> Value:
         return replace(self, source=source)
@@ -74,8 +86,8 @@ class Constant(Value):
     def is_random(self) -> bool:
         return False
 
-    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return np.full(n, self.value)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), self.value)
 
 
 @dataclass(frozen=True)
@@ -101,8 +113,8 @@ class _Interval(Value):
     def sigma(self) -> float:
         return (self._to_scale(self.p95) - self._to_scale(self.p5)) / (2 * Z95)
 
-    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return self._from_scale(self.mu + self.sigma * rng.standard_normal(n))
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self._from_scale(self.mu + self.sigma * special.ndtri(u))
 
 
 @dataclass(frozen=True)
@@ -126,8 +138,8 @@ class Uniform(Value):
     min: float
     max: float
 
-    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.uniform(self.min, self.max, n)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.min + (self.max - self.min) * u
 
 
 @dataclass(frozen=True)
@@ -136,8 +148,12 @@ class Triangular(Value):
     mode: float
     max: float
 
-    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.triangular(self.min, self.mode, self.max, n)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        lo, mode, hi = self.min, self.mode, self.max
+        cut = (mode - lo) / (hi - lo)
+        left = lo + np.sqrt(u * (hi - lo) * (mode - lo))
+        right = hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode))
+        return np.where(u < cut, left, right)
 
 
 @dataclass(frozen=True)
@@ -148,11 +164,11 @@ class Pert(Value):
     mode: float
     max: float
 
-    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         width = self.max - self.min
         a = 1 + 4 * (self.mode - self.min) / width
         b = 1 + 4 * (self.max - self.mode) / width
-        return self.min + width * rng.beta(a, b, n)
+        return self.min + width * special.betaincinv(a, b, u)
 
 
 @dataclass(frozen=True)
@@ -160,8 +176,8 @@ class Normal(Value):
     mean: float
     sd: float
 
-    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.normal(self.mean, self.sd, n)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.mean + self.sd * special.ndtri(u)
 
 
 @dataclass(frozen=True)
@@ -169,8 +185,8 @@ class Beta(Value):
     a: float
     b: float
 
-    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.beta(self.a, self.b, n)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return special.betaincinv(self.a, self.b, u)
 
 
 @dataclass(frozen=True)
@@ -178,6 +194,9 @@ class Choice(Value):
     values: tuple[float, ...]
     weights: tuple[float, ...]
 
-    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        p = np.asarray(self.weights, dtype=float)
-        return rng.choice(np.asarray(self.values, dtype=float), size=n, p=p / p.sum())
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Values in the order written; value i covers quantiles [cum_{i-1}, cum_i)."""
+        cum = np.cumsum(np.asarray(self.weights, dtype=float))
+        index = np.searchsorted(cum / cum[-1], u, side="right")
+        values = np.asarray(self.values, dtype=float)
+        return values[np.minimum(index, len(values) - 1)]
