@@ -1,9 +1,8 @@
 """Run a scenario: blocks of trials over workers, into an atomically written run folder.
 
 Blocks are fixed (`sim.draws.BLOCK_SIZE`) and each has its own random streams, so the
-results are the same however many workers run them. The run folder is built under a hidden
-temporary name and renamed into place only when complete: a run folder either exists whole
-or not at all.
+results are the same however many workers run them. The run folder is written atomically
+(`sim.run_folder`).
 """
 
 from __future__ import annotations
@@ -12,16 +11,12 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
-import json
 import multiprocessing
 import os
-import shutil
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -32,6 +27,17 @@ from sim.draws import blocks, draw_block
 from sim.engines import des
 from sim.language.model import Scenario
 from sim.language.yaml_reading import without_directives
+from sim.run_folder import (
+    CHARTS,
+    FORMAT,
+    RUN_INFO,
+    SCENARIO,
+    SUMMARY,
+    TRIALS,
+    Run,
+    atomic_folder,
+    write_json,
+)
 from sim.summary import SummaryBuilder
 from sim.trial_table import frame, schema, to_arrow
 
@@ -93,33 +99,8 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-@dataclass(frozen=True)
-class RunResult:
-    folder: Path
-    summary: dict[str, Any]
-
-
 def _run_id(now: dt.datetime, seed: int) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-seed{seed}"
-
-
-def _place(tmp: Path, parent: Path, run_id: str) -> Path:
-    """Rename the finished folder into place under a run id never used before."""
-    for attempt in range(1, 1000):
-        final = parent / (run_id if attempt == 1 else f"{run_id}-{attempt}")
-        if final.exists():
-            continue
-        try:
-            tmp.rename(final)
-            return final
-        except OSError:
-            if not final.exists():
-                raise
-    raise RuntimeError(f"no free run id under {parent}")
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def run(
@@ -130,8 +111,8 @@ def run(
     seed: int | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
-) -> RunResult:
-    """Run every trial and write `out/<name>/<run id>/`; returns the folder and summary."""
+) -> Run:
+    """Run every trial and write `out/<name>/<run id>/`; returns the run, read from memory."""
     scenario = dataclasses.replace(
         scenario,
         trials=scenario.trials if trials is None else trials,
@@ -140,16 +121,13 @@ def run(
     as_run = scenario_as_run(scenario)
     workers = default_workers() if workers is None else workers
     started = dt.datetime.now(dt.UTC)
-    parent = Path(out) / scenario.name
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = parent / f".partial-{_run_id(started, scenario.seed)}-{os.getpid()}"
-    tmp.mkdir()
-    try:
-        (tmp / "charts").mkdir()
-        (tmp / "scenario.yaml").write_text(as_run, encoding="utf-8")
+    with atomic_folder(Path(out) / scenario.name, _run_id(started, scenario.seed)) as folder:
+        tmp = folder.tmp
+        (tmp / CHARTS).mkdir()
+        (tmp / SCENARIO).write_text(as_run, encoding="utf-8")
         builder = SummaryBuilder(scenario)
         arrow_schema = schema(scenario)
-        with pq.ParquetWriter(tmp / "trials.parquet", arrow_schema) as writer:
+        with pq.ParquetWriter(tmp / TRIALS, arrow_schema) as writer:
             for table in _tables(scenario, workers):
                 writer.write_table(to_arrow(table, arrow_schema))
                 builder.add(table)
@@ -157,11 +135,12 @@ def run(
                     progress(len(table))
         summary = builder.result()
         summary["scenario_sha256"] = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
-        _write_json(tmp / "summary.json", summary)
+        write_json(tmp / SUMMARY, summary)
         finished = dt.datetime.now(dt.UTC)
-        _write_json(
-            tmp / "run.json",
+        write_json(
+            tmp / RUN_INFO,
             {
+                "format": FORMAT,
                 "started": started.isoformat(timespec="seconds"),
                 "finished": finished.isoformat(timespec="seconds"),
                 "seconds": round((finished - started).total_seconds(), 3),
@@ -170,8 +149,5 @@ def run(
                 "version": __version__,
             },
         )
-        folder = _place(tmp, parent, _run_id(started, scenario.seed))
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return RunResult(folder, summary)
+    assert folder.final is not None
+    return Run(summary=summary, scenario_text=as_run, folder=folder.final)
