@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -39,6 +40,19 @@ def _resolve(arg: str | None) -> Path:
     _fail(f"{arg}: no such file, nor a bundled scenario (bundled: {names})")
 
 
+def _dates(text: str | None) -> list[dt.date]:
+    """`--at 2027-06-30,2028-01-01` -> dates; anything else is one line and exit 2."""
+    if not text:
+        return []
+    out = []
+    for part in text.split(","):
+        try:
+            out.append(dt.date.fromisoformat(part.strip()))
+        except ValueError:
+            _fail(f"sim: --at {part.strip()!r}: expected dates YYYY-MM-DD, comma-separated")
+    return out
+
+
 def _load(path: Path) -> Scenario:
     try:
         return load(path)
@@ -64,19 +78,29 @@ def main() -> None:
     help="Where run folders go (<out>/<name>/<run id>/).",
 )
 @click.option("--workers", type=click.IntRange(min=1), help="Processes to use [default: all cores]")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary JSON on stdout.")
+@click.option(
+    "--at",
+    "at_text",
+    metavar="DATES",
+    help="Also report P(exit by) and P(notice by) these dates (YYYY-MM-DD, comma-separated).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the run folder and the summary JSON on stdout."
+)
 def run(
     scenario: str | None,
     trials: int | None,
     seed: int | None,
     out: Path,
     workers: int | None,
+    at_text: str | None,
     as_json: bool,
 ) -> None:
     """Run SCENARIO (a YAML file or a bundled name; default: the bundled baseline)."""
     from sim import runner, terminal  # numpy, pandas, simpy: imported only for a run
 
     loaded = _load(_resolve(scenario))
+    at = _dates(at_text)
     total = loaded.trials if trials is None else trials
     err = Console(stderr=True)
     bar = Progress(
@@ -98,13 +122,17 @@ def run(
                 seed=seed,
                 workers=workers,
                 progress=lambda n: bar.advance(task, n),
+                at=at,
             )
+    except runner.RunOptionError as exc:
+        _fail(f"sim: {exc}")
     except OSError as exc:
         _fail(f"sim: cannot write the run folder under {out}: {exc.strerror or exc}", 1)
     except KeyboardInterrupt:
         _fail("sim: interrupted; nothing was written", 130)
     if as_json:
-        click.echo(json.dumps(result.summary, indent=2, ensure_ascii=False))
+        shown = {"run_folder": str(Path(result.folder).resolve()), **result.summary}
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         terminal.print_summary(Console(), result.summary, result.folder)
 

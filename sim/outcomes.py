@@ -32,10 +32,24 @@ class RouteStatus(StrEnum):
     DEPOSITED = "deposited"  # this route deposited the notice
 
 
+class GateResult(StrEnum):
+    """How a gate resolved; a gate never reached, or still pending when its route stopped or
+    the horizon came, has no result."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+
+
 class Ruling(StrEnum):
     VOIDS_NOTICE = "voids_notice"
     DISMISSED = "dismissed"
     UPHELD = "upheld"
+
+
+@dataclass
+class GateRecord:
+    result: GateResult | None = None
+    day: float = math.nan  # when it passed or failed
 
 
 @dataclass
@@ -45,6 +59,7 @@ class RouteRecord:
     start_day: float = math.nan
     end_day: float = math.nan  # when it failed, died, was superseded or deposited
     gates_passed: int = 0
+    gates: dict[str, GateRecord] = field(default_factory=dict)  # by gate name, once resolved
 
 
 @dataclass

@@ -99,8 +99,23 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _run_id(now: dt.datetime, seed: int) -> str:
-    return f"{now:%Y%m%dT%H%M%SZ}-seed{seed}"
+class RunOptionError(ValueError):
+    """An option of a run that does not fit its scenario (one line for the user)."""
+
+
+def _run_id(now: dt.datetime, seed: int, sha256: str) -> str:
+    """UTC time, seed and the scenario's short hash: runs of different contents never mix."""
+    return f"{now:%Y%m%dT%H%M%SZ}-seed{seed}-{sha256[:8]}"
+
+
+def check_at(scenario: Scenario, at: list[dt.date]) -> list[dt.date]:
+    """`--at` dates must lie within the simulated span."""
+    for d in at:
+        if not scenario.start <= d <= scenario.horizon:
+            raise RunOptionError(
+                f"--at {d}: outside the scenario's span {scenario.start} to {scenario.horizon}"
+            )
+    return sorted(set(at))
 
 
 def run(
@@ -111,6 +126,7 @@ def run(
     seed: int | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    at: list[dt.date] | None = None,
 ) -> Run:
     """Run every trial and write `out/<name>/<run id>/`; returns the run, read from memory."""
     scenario = dataclasses.replace(
@@ -118,15 +134,27 @@ def run(
         trials=scenario.trials if trials is None else trials,
         seed=scenario.seed if seed is None else seed,
     )
+    at = check_at(scenario, at or [])
     as_run = scenario_as_run(scenario)
+    sha256 = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
     workers = default_workers() if workers is None else workers
     started = dt.datetime.now(dt.UTC)
-    with atomic_folder(Path(out) / scenario.name, _run_id(started, scenario.seed)) as folder:
+    run_id = _run_id(started, scenario.seed, sha256)
+    with atomic_folder(Path(out) / scenario.name, run_id) as folder:
         tmp = folder.tmp
         (tmp / CHARTS).mkdir()
         (tmp / SCENARIO).write_text(as_run, encoding="utf-8")
-        builder = SummaryBuilder(scenario)
-        arrow_schema = schema(scenario)
+        builder = SummaryBuilder(scenario, at)
+        arrow_schema = schema(
+            scenario,
+            {
+                "name": scenario.name,
+                "seed": scenario.seed,
+                "trials": scenario.trials,
+                "scenario_sha256": sha256,
+                "version": __version__,
+            },
+        )
         with pq.ParquetWriter(tmp / TRIALS, arrow_schema) as writer:
             for table in _tables(scenario, workers):
                 writer.write_table(to_arrow(table, arrow_schema))
@@ -134,7 +162,7 @@ def run(
                 if progress is not None:
                     progress(len(table))
         summary = builder.result()
-        summary["scenario_sha256"] = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
+        summary["scenario_sha256"] = sha256
         write_json(tmp / SUMMARY, summary)
         finished = dt.datetime.now(dt.UTC)
         write_json(

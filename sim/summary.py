@@ -6,6 +6,7 @@ exits), because exact percentiles need them all.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -13,16 +14,45 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.intervals import wilson, wilson_list
 from sim.language.model import Scenario
 from sim.outcomes import NOTICE_OUTCOMES, Outcome, RouteStatus, Ruling
 
 
-def wilson(k: int, n: int) -> list[float]:
-    """Wilson score 95% interval for k successes in n trials."""
-    from scipy import stats  # slow to import; only runs need it
+def month_ends(start: dt.date, horizon: dt.date) -> list[dt.date]:
+    """The last day of each month from start's month to the horizon, and the horizon."""
+    out: list[dt.date] = []
+    first = dt.date(start.year, start.month, 1)
+    while True:
+        first = (first + dt.timedelta(days=32)).replace(day=1)
+        end = first - dt.timedelta(days=1)
+        if end >= horizon:
+            break
+        if end >= start:
+            out.append(end)
+    return [*out, horizon]
 
-    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=0.95, method="wilson")
-    return [float(ci.low), float(ci.high)]
+
+def by_dates(
+    start: dt.date, dates: list[dt.date], exit_days: np.ndarray, notice_days: np.ndarray, n: int
+) -> list[dict[str, Any]]:
+    """P(exit by D) and P(notice by D), with Wilson intervals, for each date D: an outcome
+    counts by D when its day is below (D - start) + 1 (its date is D or earlier)."""
+    ends = np.array([(d - start).days + 1 for d in dates], dtype=float)
+    exits = np.searchsorted(np.sort(exit_days), ends, side="left")
+    notices = np.searchsorted(np.sort(notice_days), ends, side="left")
+    e_low, e_high = wilson(exits, n)
+    n_low, n_high = wilson(notices, n)
+    return [
+        {
+            "date": d.isoformat(),
+            "p_exit": float(exits[i] / n),
+            "p_exit_ci95": [float(e_low[i]), float(e_high[i])],
+            "p_notice": float(notices[i] / n),
+            "p_notice_ci95": [float(n_low[i]), float(n_high[i])],
+        }
+        for i, d in enumerate(dates)
+    ]
 
 
 def _percentiles(days: np.ndarray) -> dict[str, float] | None:
@@ -46,8 +76,9 @@ def _by_status(counts: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
 class SummaryBuilder:
     """Feed it every block's trial table, in any order; `result()` gives the summary."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, at: list[dt.date] | None = None) -> None:
         self.scenario = scenario
+        self.at = sorted(set(at or []))
         self.trials = 0
         self.outcomes: Counter[str] = Counter()
         self.notices: Counter[str] = Counter()
@@ -58,7 +89,9 @@ class SummaryBuilder:
         self.rulings: dict[str, Counter[str]] = {
             f"{r.name}.{c.name}": Counter() for r in scenario.routes.values() for c in r.challenges
         }
+        self.no_move_under_way = 0  # no_move trials in which some route is still active
         self._exit_days: list[np.ndarray] = []
+        self._notice_days: list[np.ndarray] = []
 
     def add(self, table: pd.DataFrame) -> None:
         self.trials += len(table)
@@ -70,11 +103,21 @@ class SummaryBuilder:
             self.stopped_by[route].update(map(tuple, pairs.to_numpy().tolist()))
         for key, counter in self.rulings.items():
             counter.update(table[f"challenge.{key}.ruling"].dropna().tolist())
-        exited = table["outcome"].to_numpy() == Outcome.EXITED.value
+        outcome = table["outcome"].to_numpy()
+        active = np.zeros(len(table), dtype=bool)
+        for route in self.scenario.routes:
+            active |= table[f"route.{route}.status"].to_numpy() == RouteStatus.ACTIVE.value
+        self.no_move_under_way += int(np.count_nonzero(active & (outcome == Outcome.NO_MOVE)))
+        exited = outcome == Outcome.EXITED.value
         self._exit_days.append(table["exit_day"].to_numpy()[exited])
+        notice = table["notice_day"].to_numpy()
+        self._notice_days.append(notice[np.isfinite(notice)])
 
     def exit_days(self) -> np.ndarray:
         return np.concatenate(self._exit_days) if self._exit_days else np.array([])
+
+    def notice_days(self) -> np.ndarray:
+        return np.concatenate(self._notice_days) if self._notice_days else np.array([])
 
     def result(self) -> dict[str, Any]:
         s, n = self.scenario, self.trials
@@ -85,12 +128,9 @@ class SummaryBuilder:
         exit_date = (
             {k: s.date_of(v).isoformat() for k, v in spread.items()} if spread is not None else None
         )
-        by_event = {}
-        by_event_ci = {}
-        for event in s.dated_events():
-            k = int(np.count_nonzero(days < event.day + 1))  # exit date on or before its date
-            by_event[event.name] = k / n
-            by_event_ci[event.name] = wilson(k, n)
+        notice_days = self.notice_days()
+        events = s.dated_events()
+        at_events = by_dates(s.start, [e.date for e in events if e.date], days, notice_days, n)
         return {
             "name": s.name,
             "title": s.title,
@@ -100,16 +140,28 @@ class SummaryBuilder:
             "horizon": s.horizon.isoformat(),
             "engine": "des",
             "p_exit": exits / n,
-            "p_exit_ci95": wilson(exits, n),
+            "p_exit_ci95": wilson_list(exits, n),
             "p_notice": notices / n,
-            "p_notice_ci95": wilson(notices, n),
+            "p_notice_ci95": wilson_list(notices, n),
             "outcomes": {o.value: self.outcomes[o.value] for o in Outcome},
+            "no_move": {
+                "route_under_way": self.no_move_under_way,
+                "no_route_started": self.outcomes[Outcome.NO_MOVE.value] - self.no_move_under_way,
+            },
             "routes": {r: self.notices[r] for r in s.routes},
             "days_to_exit": spread,
             "exit_date": exit_date,
-            "p_exit_by": by_event,
-            "p_exit_by_ci95": by_event_ci,
-            "event_dates": {e.name: e.date.isoformat() for e in s.dated_events() if e.date},
+            "p_exit_by": {e.name: r["p_exit"] for e, r in zip(events, at_events, strict=True)},
+            "p_exit_by_ci95": {
+                e.name: r["p_exit_ci95"] for e, r in zip(events, at_events, strict=True)
+            },
+            "p_notice_by": {e.name: r["p_notice"] for e, r in zip(events, at_events, strict=True)},
+            "p_notice_by_ci95": {
+                e.name: r["p_notice_ci95"] for e, r in zip(events, at_events, strict=True)
+            },
+            "event_dates": {e.name: e.date.isoformat() for e in events if e.date},
+            "at": by_dates(s.start, self.at, days, notice_days, n),
+            "monthly": by_dates(s.start, month_ends(s.start, s.horizon), days, notice_days, n),
             "route_status": {
                 r: {st.value: c[st.value] for st in RouteStatus} for r, c in self.status.items()
             },

@@ -16,7 +16,7 @@ _OUTCOME_TEXT = {
     Outcome.REVOKED: "notice revoked",
     Outcome.VOIDED: "notice voided by a court",
     Outcome.BLOCKED: "blocked (every route failed or died)",
-    Outcome.NO_MOVE: "no move (no notice; a route still open)",
+    Outcome.NO_MOVE: "no move (no notice by the horizon)",
 }
 
 
@@ -26,6 +26,10 @@ def pct(p: float) -> str:
 
 def ci(bounds: list[float]) -> str:
     return f"{pct(bounds[0])} to {pct(bounds[1])}"
+
+
+def ci_short(bounds: list[float]) -> str:
+    return f"{100 * bounds[0]:.2f}-{pct(bounds[1])}"
 
 
 _STOP_TEXT = {"failed": "failed at", "died": "died on", "superseded": "superseded by"}
@@ -72,6 +76,15 @@ def print_summary(console: Console, summary: dict[str, Any], folder: Path | None
     for outcome in Outcome:
         count = summary["outcomes"][outcome.value]
         outcomes.add_row(_OUTCOME_TEXT[outcome], f"{count:,}", pct(count / n))
+        if outcome is Outcome.NO_MOVE and count and "no_move" in summary:
+            for key, text in (
+                ("route_under_way", "  of which a route still under way"),
+                ("no_route_started", "  of which no route ever started"),
+            ):
+                k = summary["no_move"][key]
+                outcomes.add_row(
+                    f"[dim]{text}[/dim]", f"[dim]{k:,}[/dim]", f"[dim]{pct(k / n)}[/dim]"
+                )
     console.print(outcomes)
 
     routes = Table(title="Routes", title_justify="left")
@@ -95,15 +108,24 @@ def print_summary(console: Console, summary: dict[str, Any], folder: Path | None
     else:
         console.print("No trial exited by the horizon.")
 
-    if summary["p_exit_by"]:
-        by = Table(title="P(exit) by each dated event", title_justify="left")
+    rows = [
+        (event, summary["event_dates"][event], p, summary["p_exit_by_ci95"][event],
+         summary["p_notice_by"][event], summary["p_notice_by_ci95"][event])
+        for event, p in summary["p_exit_by"].items()
+    ] + [
+        ("--at", r["date"], r["p_exit"], r["p_exit_ci95"], r["p_notice"], r["p_notice_ci95"])
+        for r in summary.get("at", [])
+    ]  # fmt: skip
+    if rows:
+        by = Table(title="By each dated event (and --at date)", title_justify="left")
         by.add_column("event")
         by.add_column("date")
-        by.add_column("P(exit)", justify="right")
-        by.add_column("95% CI", justify="right")
-        for event, p in summary["p_exit_by"].items():
-            date = summary["event_dates"][event]
-            by.add_row(event, date, pct(p), ci(summary["p_exit_by_ci95"][event]))
+        by.add_column("P(exit by)", justify="right")
+        by.add_column("95% CI", justify="right", style="dim")
+        by.add_column("P(notice by)", justify="right")
+        by.add_column("95% CI", justify="right", style="dim")
+        for event, date, p, p_ci, q, q_ci in sorted(rows, key=lambda r: r[1]):
+            by.add_row(event, date, pct(p), ci_short(p_ci), pct(q), ci_short(q_ci))
         console.print(by)
     if folder is not None:
         console.print(f"Run folder: [bold]{folder}[/bold]")

@@ -1,10 +1,15 @@
 """Trial records -> one table row per trial, with a fixed Arrow schema per scenario.
 
 The schema is fixed up front (not inferred per block) so that every block writes the same
-columns and types to `trials.parquet`, even a block in which a column is all empty.
+columns and types to `trials.parquet`, even a block in which a column is all empty. Dates are
+stored as timestamps at midnight, so pandas reads them as datetime64, not Python objects; the
+file's metadata names the scenario, seed, hash and version, so a table found on its own still
+says what produced it.
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -14,8 +19,12 @@ from sim.draws import Draws, drawn_names
 from sim.language.model import Scenario
 from sim.outcomes import TrialRecord
 
+DATE = pa.timestamp("s")
+METADATA_KEY = b"withdrawal-sim"
 
-def schema(scenario: Scenario) -> pa.Schema:
+
+def schema(scenario: Scenario, metadata: dict[str, object] | None = None) -> pa.Schema:
+    """The columns of `trials.parquet`; `metadata` is stored under the key withdrawal-sim."""
     fields = [
         pa.field("trial", pa.int64()),
         pa.field("outcome", pa.string()),
@@ -23,8 +32,9 @@ def schema(scenario: Scenario) -> pa.Schema:
         pa.field("notice_day", pa.float64()),
         pa.field("effective_day", pa.float64()),
         pa.field("exit_day", pa.float64()),
-        pa.field("notice_date", pa.date32()),
-        pa.field("exit_date", pa.date32()),
+        pa.field("notice_date", DATE),
+        pa.field("effective_date", DATE),
+        pa.field("exit_date", DATE),
         pa.field("ended_by", pa.string()),
         pa.field("ended_day", pa.float64()),
     ]
@@ -37,13 +47,19 @@ def schema(scenario: Scenario) -> pa.Schema:
             pa.field(f"{base}.end_day", pa.float64()),
             pa.field(f"{base}.gates_passed", pa.int64()),
         ]
+        for gate in route.gates:
+            fields += [
+                pa.field(f"gate.{route.name}.{gate.name}.result", pa.string()),
+                pa.field(f"gate.{route.name}.{gate.name}.day", pa.float64()),
+            ]
         for ch in route.challenges:
             fields += [
                 pa.field(f"challenge.{route.name}.{ch.name}.ruling", pa.string()),
                 pa.field(f"challenge.{route.name}.{ch.name}.day", pa.float64()),
             ]
     fields += [pa.field(f"draw.{name}", pa.float64()) for name in drawn_names(scenario)]
-    return pa.schema(fields)
+    meta = {METADATA_KEY: json.dumps(metadata, sort_keys=True).encode()} if metadata else None
+    return pa.schema(fields, metadata=meta)
 
 
 def _dates(scenario: Scenario, days: np.ndarray) -> pd.Series:
@@ -52,7 +68,7 @@ def _dates(scenario: Scenario, days: np.ndarray) -> pd.Series:
     finite = np.isfinite(days)
     out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
     out[finite] = start + np.floor(days[finite]).astype(np.int64)
-    return pd.Series(out)
+    return pd.Series(out.astype("datetime64[s]"))
 
 
 def frame(scenario: Scenario, draws: Draws, records: list[TrialRecord]) -> pd.DataFrame:
@@ -64,8 +80,8 @@ def frame(scenario: Scenario, draws: Draws, records: list[TrialRecord]) -> pd.Da
     }
     for key in ("notice_day", "effective_day", "exit_day"):
         cols[key] = np.array([getattr(r, key) for r in records], dtype=float)
-    cols["notice_date"] = _dates(scenario, cols["notice_day"])  # type: ignore[arg-type]
-    cols["exit_date"] = _dates(scenario, cols["exit_day"])  # type: ignore[arg-type]
+    for key in ("notice", "effective", "exit"):
+        cols[f"{key}_date"] = _dates(scenario, cols[f"{key}_day"])  # type: ignore[arg-type]
     cols["ended_by"] = [r.ended_by for r in records]
     cols["ended_day"] = np.array([r.ended_day for r in records], dtype=float)
     for route in scenario.routes.values():
@@ -76,6 +92,11 @@ def frame(scenario: Scenario, draws: Draws, records: list[TrialRecord]) -> pd.Da
         cols[f"{base}.start_day"] = np.array([x.start_day for x in rr], dtype=float)
         cols[f"{base}.end_day"] = np.array([x.end_day for x in rr], dtype=float)
         cols[f"{base}.gates_passed"] = np.array([x.gates_passed for x in rr], dtype=np.int64)
+        for gate in route.gates:
+            gg = [x.gates.get(gate.name) for x in rr]
+            key = f"gate.{route.name}.{gate.name}"
+            cols[f"{key}.result"] = [g.result.value if g else None for g in gg]
+            cols[f"{key}.day"] = np.array([g.day if g else np.nan for g in gg], dtype=float)
         for ch in route.challenges:
             key = f"{route.name}.{ch.name}"
             cc = [r.challenges[key] for r in records]

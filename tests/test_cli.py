@@ -271,6 +271,7 @@ def test_run_json_prints_the_summary(tmp_path: Path) -> None:
     printed = json.loads(proc.stdout)
     folder = the_run_folder(tmp_path / "OUT")
     written = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert Path(printed.pop("run_folder")).resolve() == folder.resolve()
     assert printed == written
     assert printed["trials"] == 300
     assert printed["seed"] == 11

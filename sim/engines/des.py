@@ -40,6 +40,8 @@ from sim.draws import (
 from sim.language.model import Challenge, Effect, Event, Gate, Route, Scenario
 from sim.outcomes import (
     ChallengeRecord,
+    GateRecord,
+    GateResult,
     Outcome,
     RouteRecord,
     RouteStatus,
@@ -189,8 +191,10 @@ class Trial:
             if record.status is not RouteStatus.ACTIVE:
                 return  # died or superseded while the gate was pending
             if not self._passes(route, gate):
+                record.gates[gate.name] = GateRecord(GateResult.FAILED, self.env.now)
                 self._stop(route.name, RouteStatus.FAILED, gate.name)
                 return
+            record.gates[gate.name] = GateRecord(GateResult.PASSED, self.env.now)
             record.gates_passed += 1
             self._say(f"route {route.name} passes {gate.name}")
         t = self.s.after(t, route.notice_within, self.d[notice_within_name(route.name)])
