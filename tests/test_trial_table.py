@@ -110,3 +110,27 @@ def test_wilson_matches_scipy() -> None:
     for k, n in [(0, 10), (3, 10), (10, 10), (391, 20000), (1, 1)]:
         ci = stats.binomtest(k, n).proportion_ci(method="wilson")
         np.testing.assert_allclose(wilson_list(k, n), [ci.low, ci.high], atol=1e-12)
+
+
+def test_the_readme_recipe_runs_and_agrees_with_the_summary(tmp_path: Path, capsys) -> None:
+    import contextlib
+    import io
+    import re
+
+    from sim.language import load
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Asking your own questions") :]
+    code = section[section.index("```python") + len("```python") : section.index("```\n", 20)]
+    base = load(Path(__file__).parent.parent / "scenarios" / "baseline.yaml")
+    res = runner.run(base, out=tmp_path, trials=3000, workers=1)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(code, {"run_folder": str(res.folder)})
+    printed = out.getvalue()
+    t = pd.read_parquet(res.folder / "trials.parquet")
+    house = int((t["gate.hr6508_119th.house_floor.result"] == "passed").sum())
+    assert f"the House passed the bill in {house} of 3000 trials" in printed
+    by_june = next(r for r in res.summary["monthly"] if r["date"] == "2028-06-30")
+    shown = float(re.search(r"P\(exit by 2028-06-30\) = ([0-9.]+)", printed).group(1))
+    assert shown == pytest.approx(by_june["p_exit"], abs=5e-5)
