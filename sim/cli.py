@@ -174,3 +174,33 @@ def scenarios() -> None:
         except ScenarioError as exc:
             title = f"(invalid: {exc.message})"
         click.echo(f"{name:24s} {title}")
+
+
+@main.command()
+@click.argument("run_folder", type=click.Path(path_type=Path))
+@click.option(
+    "--given",
+    "given",
+    multiple=True,
+    required=True,
+    metavar="CONDITION",
+    help="A condition on a trial, e.g. 'routes.hr6508_119th.gates.house_floor passed' "
+    "(repeatable; all must hold).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+def query(run_folder: Path, given: tuple[str, ...], as_json: bool) -> None:
+    """Answer P(exit), P(notice) and exit dates among the trials of RUN_FOLDER that meet
+    every --given condition."""
+    from sim import terminal
+    from sim.analysis.query import QueryError
+    from sim.analysis.query import query as ask
+    from sim.run_folder import RunFolderError, load_run
+
+    try:
+        answer = ask(load_run(run_folder), list(given))
+    except (QueryError, RunFolderError) as exc:
+        _fail(f"sim query: {exc}")
+    if as_json:
+        click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+    else:
+        terminal.print_query(Console(), answer)

@@ -129,3 +129,25 @@ def print_summary(console: Console, summary: dict[str, Any], folder: Path | None
         console.print(by)
     if folder is not None:
         console.print(f"Run folder: [bold]{folder}[/bold]")
+
+
+def print_query(console: Console, answer: dict[str, Any]) -> None:
+    """A conditional answer: the condition, how many trials meet it, and the figures."""
+    n, k = answer["trials"], answer["matching"]
+    console.print(
+        f"[bold]{answer['name']}[/bold]: given {' and '.join(answer['given'])}: "
+        f"{k:,} of {n:,} trials ({pct(answer['share'])}, 95% CI {ci(answer['share_ci95'])})"
+    )
+    if k:
+        table = Table(show_header=False, box=None, pad_edge=False)
+        table.add_column(style="bold")
+        table.add_column(justify="right")
+        table.add_column(style="dim")
+        for key, label in (("p_exit", "P(exit | given)"), ("p_notice", "P(notice | given)")):
+            table.add_row(label, pct(answer[key]), f"95% CI {ci(answer[key + '_ci95'])}")
+        for key in ("p10", "p50", "p90"):
+            if answer["exit_date"]:
+                table.add_row(f"exit date {key}", answer["exit_date"][key], "among exits")
+        console.print(table)
+    if not answer["enough"]:
+        console.print(f"[yellow]Too few trials:[/yellow] {answer['advice']}")
