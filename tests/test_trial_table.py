@@ -121,7 +121,8 @@ def test_the_readme_recipe_runs_and_agrees_with_the_summary(tmp_path: Path, caps
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Asking your own questions") :]
-    code = section[section.index("```python") + len("```python") : section.index("```\n", 20)]
+    begin = section.index("```python") + len("```python")
+    code = section[begin : section.index("```\n", begin)]
     base = load(Path(__file__).parent.parent / "scenarios" / "baseline.yaml")
     res = runner.run(base, out=tmp_path, trials=3000, workers=1)
     out = io.StringIO()
