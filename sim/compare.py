@@ -298,10 +298,12 @@ def _probability(
     first = runs[0]
     for run, value, is_paired in zip(runs[1:], values[1:], paired[1:], strict=True):
         if is_paired:
-            d, ci = paired_interval(
+            _, ci = paired_interval(
                 _indicator(first, metric, event_date), _indicator(run, metric, event_date)
             )
-            diffs.append(Difference(d, ci, True, PAIRED_T))
+            # the mean per-trial difference is value - values[0]; written so, both
+            # pairings show the same digits for the same runs
+            diffs.append(Difference(value - values[0], ci, True, PAIRED_T))
         else:
             k1, n1 = _count(first, values[0]), first.summary["trials"]
             k2, n2 = _count(run, value), run.summary["trials"]
@@ -352,7 +354,7 @@ def compare(
     for label, run in zip(labels[1:], runs[1:], strict=True):
         why = pairing(runs[0], run)
         if unpaired:
-            why = "unpaired intervals were asked for"
+            why = "asked for (--unpaired)"
         is_paired.append(why is None)
         if why is not None:
             notes.append(f"{label} vs {labels[0]}: unpaired intervals: {why}")

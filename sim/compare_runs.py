@@ -65,7 +65,7 @@ class Compared:
 
 def _not_a_run_hint(folder: Path) -> str:
     inner = sorted(p for p in folder.iterdir() if p.is_dir() and (p / SUMMARY).is_file())
-    return f" (it holds run folders, e.g. {inner[-1]})" if inner else ""
+    return f"; it holds run folders, e.g. {inner[-1]}" if inner else ""
 
 
 def _scenario_file(path: Path) -> Scenario:

@@ -53,7 +53,7 @@ def header(comparison: Comparison) -> list[str]:
     labels = comparison.labels
     cols = ["metric", labels[0]]
     for i, label in enumerate(labels[1:], start=1):
-        cols += [label, f"{label} - {labels[0]} (95% CI, {_pairing(comparison, i)})"]
+        cols += [label, f"difference to {labels[0]} (95% CI, {_pairing(comparison, i)})"]
     return cols
 
 
