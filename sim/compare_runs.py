@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim import bundled
-from sim.compare import Comparison, compare
 from sim.compare_text import markdown
+from sim.comparison import Comparison, compare
 from sim.language import Scenario, ScenarioError, load, loads
 from sim.run_folder import (
     CHARTS,

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.compare import Comparison, Difference, Metric
+from sim.comparison import Comparison, Difference, Metric
 
 NOISE = "within noise"
 

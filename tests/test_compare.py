@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from scipy import stats
 
 from sim.cli import main
-from sim.compare import _weighted_medians, compare, median_difference
 from sim.compare_runs import CompareError, compare_runs, plan
+from sim.comparison import _weighted_medians, compare, median_difference
 from sim.language import loads
 from sim.run_folder import RUN_INFO, Run, load_run
 from sim.runner import run
@@ -199,7 +199,7 @@ def test_median_interval_is_null_with_few_exits(tmp_path: Path) -> None:
 
 
 def test_unpaired_median_bootstrap_is_wider_than_paired(runs: dict[str, Run]) -> None:
-    from sim.compare import _exit_days
+    from sim.comparison import _exit_days
 
     a, b = _exit_days(runs["a"]), _exit_days(runs["b"])
     paired = median_difference(a, b, paired=True)
