@@ -355,7 +355,7 @@ def test_cli_compares_a_scenario_with_its_variant(tmp_path: Path) -> None:
     assert code == 0 and "paired" in stdout and "P(exit by midway, 2028-01-01)" in stdout
 
 
-def test_cli_different_horizons_are_allowed_with_a_note(tmp_path: Path) -> None:
+def test_cli_different_horizons_and_dates_are_allowed_with_a_note(tmp_path: Path) -> None:
     (tmp_path / "toy.yaml").write_text(TOY, encoding="utf-8")
     code, stdout, stderr = _cli(
         [
@@ -363,6 +363,8 @@ def test_cli_different_horizons_are_allowed_with_a_note(tmp_path: Path) -> None:
             str(tmp_path / "toy.yaml"),
             "--set",
             "horizon=2030-01-01",
+            "--set",
+            "events.midway.date=2028-02-01",
             "--trials",
             "500",
             "--workers",
@@ -373,8 +375,12 @@ def test_cli_different_horizons_are_allowed_with_a_note(tmp_path: Path) -> None:
         ]
     )
     assert code == 0, stderr
-    notes = json.loads(stdout)["notes"]
-    assert any("different periods" in n and "2030-01-01" in n for n in notes)
+    data = json.loads(stdout)
+    assert any("different periods" in n and "2030-01-01" in n for n in data["notes"])
+    # an event dated differently is not compared; one dated alike is
+    assert "not compared, dated differently in the runs: midway" in data["notes"]
+    names = [m["metric"] for m in data["metrics"]]
+    assert "p_exit_by.ends" in names and "p_exit_by.midway" not in names
 
 
 def _bad_run_format(runs: dict[str, Run], tmp_path: Path) -> Path:
