@@ -24,10 +24,10 @@ intervals), which keeps its coverage near 0 and 1 where the normal interval does
 
 Median exit date: a bootstrap over trials (2,000 resamples, percentile interval, fixed seed
 so the same runs give the same interval); paired resampling draws the same trial indices for
-both runs. Resampling is done by multinomial weights on the trials that exit, which is the
-same bootstrap as resampling trial indices, without materialising 2,000 x n indices (and
-without scipy.stats.bootstrap's BCa jackknife, which would take n median computations). It
-is null when either run has fewer than `MIN_EXITS` exits: a median of a handful of dates
+both runs. Each resample's median is read from how often each exit was drawn (the same
+bootstrap as taking medians of resampled exit days), a batch of resamples at a time so memory
+stays small, and without scipy.stats.bootstrap's BCa jackknife, which would take n medians.
+It is null when either run has fewer than `MIN_EXITS` exits: a median of a handful of dates
 has no useful interval.
 """
 
@@ -161,7 +161,7 @@ def newcombe_interval(k1: int, n1: int, k2: int, n2: int) -> tuple[float, tuple[
 def _weighted_medians(days: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """np.median of the multiset in which days[j] appears weights[r, j] times, per row r."""
     order = np.argsort(days, kind="stable")
-    days, cum = days[order], np.cumsum(weights[:, order], axis=1)
+    days, cum = days[order], np.cumsum(weights[:, order], axis=1, dtype=np.int32)
     m = cum[:, -1]
     out = np.full(len(m), np.nan)
     ok = m > 0
@@ -173,11 +173,10 @@ def _weighted_medians(days: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def _resample_weights(rng: np.random.Generator, n: int, keep: int) -> np.ndarray:
-    """Bootstrap counts of `keep` given trials out of n (the rest pooled), per resample."""
-    pvals = np.full(keep + 1, 1.0 / n)
-    pvals[-1] = max(0.0, 1.0 - keep / n)
-    return rng.multinomial(n, pvals, size=RESAMPLES)[:, :keep]
+def _resample_counts(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+    """How often each of n trials is drawn in each of `size` bootstrap resamples."""
+    idx = rng.integers(0, n, size=(size, n)) + (np.arange(size) * n)[:, None]
+    return np.bincount(idx.ravel(), minlength=size * n).reshape(size, n).astype(np.int32)
 
 
 def median_difference(
@@ -189,20 +188,19 @@ def median_difference(
     paired with trial i of the other when `paired`. `offset` turns days into one calendar
     (the start of b minus the start of a)."""
     rng = np.random.default_rng(BOOTSTRAP_SEED)
-    if paired:
-        n = days_a.size
-        both = np.flatnonzero(np.isfinite(days_a) | np.isfinite(days_b))
-        w = _resample_weights(rng, n, both.size)
-        a_rows, b_rows = np.isfinite(days_a[both]), np.isfinite(days_b[both])
-        med_a = _weighted_medians(days_a[both][a_rows], w[:, a_rows])
-        med_b = _weighted_medians(days_b[both][b_rows], w[:, b_rows])
-    else:
-        ea, eb = days_a[np.isfinite(days_a)], days_b[np.isfinite(days_b)]
-        med_a = _weighted_medians(ea, _resample_weights(rng, days_a.size, ea.size))
-        med_b = _weighted_medians(eb, _resample_weights(rng, days_b.size, eb.size))
-    diffs = med_b + offset - med_a
-    diffs = diffs[np.isfinite(diffs)]
-    low, high = np.percentile(diffs, [100 * (1 - Z_LEVEL) / 2, 100 * (1 + Z_LEVEL) / 2])
+    in_a, in_b = np.isfinite(days_a), np.isfinite(days_b)
+    batch = max(1, min(100, 2_000_000 // max(days_a.size, days_b.size)))  # ~16 MB at a time
+    diffs = []
+    for start in range(0, RESAMPLES, batch):
+        size = min(batch, RESAMPLES - start)
+        wa = _resample_counts(rng, days_a.size, size)
+        wb = wa if paired else _resample_counts(rng, days_b.size, size)
+        med_a = _weighted_medians(days_a[in_a], wa[:, in_a])
+        med_b = _weighted_medians(days_b[in_b], wb[:, in_b])
+        diffs.append(med_b + offset - med_a)
+    found = np.concatenate(diffs)
+    found = found[np.isfinite(found)]
+    low, high = np.percentile(found, [100 * (1 - Z_LEVEL) / 2, 100 * (1 + Z_LEVEL) / 2])
     return float(low), float(high)
 
 
@@ -312,29 +310,30 @@ def _probability(
     return Metric(metric, label, "probability", values, diffs)
 
 
-def _median_metric(runs: Sequence[Run], paired: Sequence[bool], notes: list[str]) -> Metric:
+def _median_metric(
+    runs: Sequence[Run], labels: Sequence[str], paired: Sequence[bool], notes: list[str]
+) -> Metric:
     values = [(r.summary["exit_date"] or {}).get("p50") for r in runs]
     diffs: list[Difference | None] = [None]
     first = runs[0]
     start_a = dt.date.fromisoformat(first.summary["start"])
     few = [
-        r.summary["name"]
-        for r in runs
-        if r.summary["outcomes"][Outcome.EXITED.value] < MIN_EXITS or not r.has_trials
+        r.summary["outcomes"][Outcome.EXITED.value] < MIN_EXITS or not r.has_trials for r in runs
     ]
-    for run, is_paired in zip(runs[1:], paired[1:], strict=True):
-        a, b = first.summary, run.summary
-        if a["name"] in few or b["name"] in few:
+    for i, (run, is_paired) in enumerate(zip(runs[1:], paired[1:], strict=True), start=1):
+        if few[0] or few[i]:
             diffs.append(None)
             continue
+        a, b = first.summary, run.summary
         offset = (dt.date.fromisoformat(b["start"]) - start_a).days
         value = b["days_to_exit"]["p50"] + offset - a["days_to_exit"]["p50"]
         ci = median_difference(_exit_days(first), _exit_days(run), paired=is_paired, offset=offset)
         diffs.append(Difference(value, ci, is_paired, PAIRED_BOOT if is_paired else UNPAIRED_BOOT))
-    if few:
+    if any(few):
+        shown = ", ".join(lab for lab, f in zip(labels, few, strict=True) if f)
         notes.append(
             f"median exit date: no interval where a run has fewer than {MIN_EXITS} exits "
-            f"or no trials table ({', '.join(sorted(set(few)))})"
+            f"or no trials table ({shown})"
         )
     return Metric("median_exit_date", "Median exit date, among exits", "date", values, diffs)
 
@@ -397,6 +396,6 @@ def compare(
         )
     if differ:
         notes.append(f"not compared, dated differently in the runs: {', '.join(differ)}")
-    metrics.append(_median_metric(runs, is_paired, notes))
+    metrics.append(_median_metric(runs, labels, is_paired, notes))
     rows = [_run_row(r, lab) for r, lab in zip(runs, labels, strict=True)]
     return Comparison(rows, metrics, notes)
