@@ -76,7 +76,18 @@ LEGEND = (
 )
 
 
+def describe_run(r: dict[str, object]) -> str:
+    """'label: title (20,000 trials, seed 1, 2026-11-25 to 2029-01-20), folder'."""
+    text = (
+        f"{r['label']}: {r['title']} ({r['trials']:,} trials, seed {r['seed']}, "
+        f"{r['start']} to {r['horizon']})"
+    )
+    return text + (f", {r['folder']}" if r["folder"] else "")
+
+
 def print_comparison(console: Console, comparison: Comparison, folder: Path | None) -> None:
+    for r in comparison.runs:
+        console.print(escape(describe_run(r)))
     table = Table(title="Comparison", title_justify="left")
     for i, col in enumerate(header(comparison)):
         table.add_column(escape(col), justify="left" if i == 0 else "right")
@@ -99,11 +110,7 @@ def markdown(comparison: Comparison) -> str:
     lines = [
         "# Comparison",
         "",
-        *(
-            f"- {_md(r['label'])}: {_md(r['title'])} ({r['trials']:,} trials, seed {r['seed']}, "
-            f"{r['start']} to {r['horizon']}){', ' + r['folder'] if r['folder'] else ''}"
-            for r in comparison.runs
-        ),
+        *(f"- {_md(describe_run(r))}" for r in comparison.runs),
         "",
         "| " + " | ".join(_md(c) for c in cols) + " |",
         "|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|",
