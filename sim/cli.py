@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -204,3 +205,90 @@ def query(run_folder: Path, given: tuple[str, ...], as_json: bool) -> None:
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
     else:
         terminal.print_query(Console(), answer)
+
+
+@main.command(name="compare")
+@click.argument("sources", nargs=-1, metavar="A B [C ...]")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Compare ONE scenario with a variant of itself, e.g. "
+    "--set routes.unilateral_notice.gates.decides_to_defy_1250a.p=0.7 (repeatable).",
+)
+@click.option("--trials", type=click.IntRange(min=1), help="Trials for the scenarios run.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed for the scenarios run.")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes to use [default: all cores]")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    help="Where run folders and the compare folder go.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print compare.json on stdout.")
+@click.option("--no-charts", is_flag=True, help="Skip the charts.")
+@click.option("--unpaired", is_flag=True, help="Unpaired intervals even for paired runs.")
+def compare_command(
+    sources: tuple[str, ...],
+    sets: tuple[str, ...],
+    trials: int | None,
+    seed: int | None,
+    workers: int | None,
+    out: Path,
+    as_json: bool,
+    no_charts: bool,
+    unpaired: bool,
+) -> None:
+    """Compare runs: each of A B ... is a run folder or a scenario (file or bundled name),
+    run first with the first one's seed and trials. Prints each run's P(exit), P(notice),
+    P(exit) by each shared dated event and median exit date, and each run's difference to
+    the first with a 95% interval (paired when the runs share their random numbers); writes
+    <out>/compare-<names>-<time>/."""
+    from sim import compare_runs, compare_text  # numpy, pandas: only for a comparison
+
+    err = Console(stderr=True)
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+    def progress(label: str, total: int) -> Callable[[int], None]:
+        task = bar.add_task(f"{label}: trials", total=total)
+        return lambda n: bar.advance(task, n)
+
+    try:
+        with bar:
+            result = compare_runs.compare_runs(
+                list(sources),
+                sets=list(sets),
+                trials=trials,
+                seed=seed,
+                workers=workers,
+                out=out,
+                charts=None if no_charts else compare_charts(),
+                progress=progress,
+                unpaired=unpaired,
+            )
+    except compare_runs.CompareError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
+    except KeyboardInterrupt:
+        _fail("sim: interrupted; no compare folder was written", 130)
+    if as_json:
+        click.echo(json.dumps(result.comparison.to_json(), indent=2, ensure_ascii=False))
+        click.echo(str(result.folder), err=True)
+    else:
+        compare_text.print_comparison(Console(), result.comparison, result.folder)
+
+
+def compare_charts() -> Callable[..., None] | None:
+    """The compare charts' writer; None until `sim.charts.compare` is wired in."""
+    return None
