@@ -15,6 +15,17 @@ def folder() -> Path:
     return Path(__file__).resolve().parent.parent / "scenarios"
 
 
+def digest() -> Path | None:
+    """The seeds digest that sources cite (shipped in the wheel beside the scenarios)."""
+    for path in (
+        Path(__file__).parent / "_bundled" / "seeds" / "digest.yaml",
+        Path(__file__).resolve().parent.parent / "seeds" / "digest.yaml",
+    ):
+        if path.is_file():
+            return path
+    return None
+
+
 def names() -> list[str]:
     return sorted(p.stem for p in folder().glob("*.yaml"))
 
