@@ -79,7 +79,11 @@ def _message(err: dict[str, Any], root: type[BaseModel], loc: Path) -> tuple[Pat
         return loc[:-1], f"missing required key {str(loc[-1])!r}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         allowed = allowed_keys(root, loc)
-        keys = f" (keys: {', '.join(allowed)})" if allowed else ""
+        model = _model_at(root, loc)
+        needed = [k for k, f in model.model_fields.items() if f.is_required()] if model else []
+        keys = f" (keys: {', '.join(allowed)}" if allowed else ""
+        if keys:
+            keys += f"; required: {', '.join(needed)})" if needed else ")"
         got = err.get("input")
         fix = "; write its keys under it, indented" if got is None else ""
         return loc, f"expected a mapping{keys}, got {_describe(got)}{fix}"

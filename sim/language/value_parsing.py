@@ -184,7 +184,11 @@ def _in_range(x: float, kind: Kind, *path: str | int) -> float:
 
 
 def _percent(text: str) -> str:
-    number = number_in_text(text.strip()[:-1])
+    """A percentage as the fraction to write instead (a plain number is kept)."""
+    text = text.strip()
+    if not text.endswith("%"):
+        return text
+    number = number_in_text(text[:-1])
     return "a fraction" if number is None else f"{number / 100:g}"
 
 
@@ -241,6 +245,11 @@ def _constant_text(text: str, kind: Kind) -> Constant:
 
 def _interval(text: str, kind: Kind) -> Value:
     low_text, high_text = (part.strip() for part in text.split(" to ", 1))
+    if kind is not Kind.DURATION and (low_text.endswith("%") or high_text.endswith("%")):
+        raise ScenarioError(
+            f"expected numbers on both sides of 'a to b', got {text.strip()!r} (write "
+            f"{_percent(low_text)} to {_percent(high_text)}: no % sign)"
+        )
     low, high = _scalar(low_text, kind), _scalar(high_text, kind)
     if kind is Kind.PROBABILITY:
         _check(0 < low < high < 1, f"'a to b' for a probability needs 0 < a < b < 1, got {text!r}")
