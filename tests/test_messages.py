@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -447,3 +448,13 @@ def test_schema_accepts_the_valid_forms() -> None:
     loads(
         VALID.replace("p: 0.5}", "p: 0.02 to 0.10}").replace("delay: 30d,", "delay: 30d to 6mo,"), F
     )
+
+
+# --- the README shows what the loader says -------------------------------------------
+
+
+def test_the_readme_shows_the_five_mistakes_and_their_answer() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert f"```yaml\n{FIVE}```" in readme
+    assert f"```\n{FIVE_ANSWER}\n```" in readme
+    assert "DESIGN.md" not in readme  # the repository has no such file
