@@ -458,3 +458,22 @@ def test_the_readme_shows_the_five_mistakes_and_their_answer() -> None:
     assert f"```yaml\n{FIVE}```" in readme
     assert f"```\n{FIVE_ANSWER}\n```" in readme
     assert "DESIGN.md" not in readme  # the repository has no such file
+
+
+def test_routes_that_cannot_start_by_the_horizon_warn() -> None:
+    text = VALID.replace("  act:\n", "  act:\n    starts: after late\n").replace(
+        "  end_congress: {date: 2027-01-03}\n",
+        "  end_congress: {date: 2027-01-03}\n  late: {date: 2030-01-01}\n",
+    )
+    assert warnings_of(text) == [
+        "my.yaml:9: routes: warning: no route can start by the horizon 2029-01-20: each "
+        "starts after an event dated later, so P(exit) is 0 by construction"
+    ]
+
+
+def test_needed_with_a_misspelt_source_key() -> None:
+    err = only_error(VALID.replace("needed: 218", "needed: {value: 218, sorce: x}"))
+    assert str(err) == (
+        "my.yaml:12: routes.act.gates[1].votes.needed.sorce: unknown key 'sorce' (did you "
+        "mean 'source'?); allowed: value, source"
+    )

@@ -141,7 +141,16 @@ NEEDED_HELP = (
 
 def _needed(raw: Any, path: Path) -> tuple[int, str | None]:
     source = None
-    if isinstance(raw, dict) and set(raw) <= {"value", "source"} and "value" in raw:
+    if isinstance(raw, dict):
+        for key in raw:
+            if key not in ("value", "source"):
+                raise ScenarioError(
+                    f"unknown key {key!r}{did_you_mean(str(key), ['value', 'source'])}; "
+                    "allowed: value, source",
+                    (*path, key),
+                )
+        if "value" not in raw:
+            raise ScenarioError(f"missing required key 'value'; {NEEDED_HELP}", path)
         source = raw.get("source")
         raw = raw["value"]
     number = raw

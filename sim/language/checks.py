@@ -148,6 +148,12 @@ def earliest_deposit(s: Scenario) -> float | None:
 def _horizon(s: Scenario) -> Iterator[ScenarioWarning]:
     deposit = earliest_deposit(s)
     if deposit is None:
+        if s.routes:
+            yield ScenarioWarning(
+                f"no route can start by the horizon {s.horizon}: each starts after an event "
+                "dated later, so P(exit) is 0 by construction",
+                ("routes",),
+            )
         return
     effect = _earliest_after(s, deposit, s.treaty.notice_period)
     if effect >= s.end:

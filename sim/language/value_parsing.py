@@ -41,7 +41,6 @@ from sim.language.values import (
 # A number as written in YAML (also inside quotes: `p: "0.5"` is the number 0.5, as a quoted
 # date is a date). Only non-negative numbers have a use in a scenario.
 NUMBER_PATTERN = r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-PROBABILITY_PATTERN = r"\+?(?:0?\.[0-9]+|0|1|0\.|1\.0*)"  # 0 to 1, as text
 _SIGNED_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
 _DURATION_TEXT = DURATION_PATTERN.strip("^$")
 
