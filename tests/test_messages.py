@@ -8,6 +8,7 @@ Texts are inline so that line numbers can be counted by eye.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from pathlib import Path
 
@@ -391,10 +392,13 @@ def test_strict_makes_warnings_errors() -> None:
     assert str(info.value).startswith("my.yaml:11: routes.act.gates[0].p: normal (mean 0.1")
 
 
-def test_check_works_without_the_yaml() -> None:
+def test_check_is_the_python_api_for_warnings() -> None:
     s = loads(VALID.replace("p: 0.5}", "p: {dist: normal, mean: 0.1, sd: 0.2}}"), F)
     (warning,) = check(s)
-    assert warning.path == ("routes", "act", "gates", 0, "p") and warning.line is None
+    assert warning.path == ("routes", "act", "gates", 0, "p") and warning.line == 11
+    assert str(warning) == str(s.warnings[0]).replace(F, "<scenario>")
+    (warning,) = check(dataclasses.replace(s, source_text=""))
+    assert warning.line is None  # without the text, only the field is known
 
 
 # --- the JSON Schema refuses what the loader refuses ---------------------------------

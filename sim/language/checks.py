@@ -28,7 +28,7 @@ from sim.language.values import (
     Uniform,
     Value,
 )
-from sim.language.yaml_reading import Document
+from sim.language.yaml_reading import Document, read_yaml
 
 CLIPPED_SHARE = 0.05  # warn when more draws than this land on a bound by clipping
 _SOURCE_ID = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*:")
@@ -37,8 +37,10 @@ _SOURCE_ID = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*:")
 def check(
     scenario: Scenario, doc: Document | None = None, file: str = "<scenario>"
 ) -> list[ScenarioWarning]:
-    """Every warning for `scenario`, in file order; `doc` (the YAML it came from) gives lines
-    and the sources as written."""
+    """Every warning for `scenario`, in file order; `doc` (the YAML it came from, read again
+    from `scenario.source_text` when not given) gives lines and the sources as written."""
+    if doc is None and scenario.source_text:
+        doc = read_yaml(scenario.source_text)
     found = [
         *_weights(scenario),
         *_clipping(scenario),
