@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sim import __version__, bundled
+from sim import __version__, bundled, scaffold
 from sim.language import Scenario, ScenarioError, json_schema, load
 
 EXIT_BAD_INPUT = 2
@@ -24,21 +24,7 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     sys.exit(code)
 
 
-def _resolve(arg: str | None) -> Path:
-    """A path, or the name of a bundled scenario; nothing means the default scenario."""
-    if arg is None:
-        path = bundled.find(bundled.DEFAULT)
-        if path is None:
-            _fail(f"sim: the bundled scenario {bundled.DEFAULT!r} is missing from this install")
-        return path
-    path = Path(arg)
-    if path.exists():
-        return path
-    found = bundled.find(arg)
-    if found is not None:
-        return found
-    names = ", ".join(bundled.names()) or "none"
-    _fail(f"{arg}: no such file, nor a bundled scenario (bundled: {names})")
+MAX_SHOWN = 50  # problems printed per file; the rest are counted
 
 
 def _dates(text: str | None) -> list[dt.date]:
@@ -54,17 +40,42 @@ def _dates(text: str | None) -> list[dt.date]:
     return out
 
 
-def _load(path: Path) -> Scenario:
+def _problems(exc: ScenarioError) -> str:
+    """Every problem of a file, one a line, at most MAX_SHOWN."""
+    errors = exc.errors
+    lines = [str(e) for e in errors[:MAX_SHOWN]]
+    if len(errors) > MAX_SHOWN:
+        lines.append(f"{errors[0].file}: ... and {len(errors) - MAX_SHOWN} more problems")
+    return "\n".join(lines)
+
+
+def _load_scenario(arg: str | None, strict: bool) -> Scenario:
+    """Resolve SCENARIO, say which file it is, load it, print its warnings (stderr)."""
     try:
-        return load(path)
-    except ScenarioError as exc:
+        resolved = bundled.resolve(arg)
+    except bundled.NotFound as exc:
         _fail(str(exc))
+    for note in resolved.notes():
+        click.echo(note, err=True)
+    try:
+        loaded = load(resolved.path, strict=strict)
+    except ScenarioError as exc:
+        _fail(_problems(exc))
+    for warning in loaded.warnings:
+        click.echo(str(warning), err=True)
+    return loaded
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+STRICT_HELP = "Treat warnings as errors (exit status 2)."
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(__version__, prog_name="sim")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """withdrawal-sim: how likely a US exit from NATO is, and how long it would take."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 @main.command()
@@ -88,6 +99,7 @@ def main() -> None:
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the run folder and the summary JSON on stdout."
 )
+@click.option("--strict", is_flag=True, help=STRICT_HELP)
 def run(
     scenario: str | None,
     trials: int | None,
@@ -96,11 +108,12 @@ def run(
     workers: int | None,
     at_text: str | None,
     as_json: bool,
+    strict: bool,
 ) -> None:
     """Run SCENARIO (a YAML file or a bundled name; default: the bundled baseline)."""
     from sim import runner, terminal  # numpy, pandas, simpy: imported only for a run
 
-    loaded = _load(_resolve(scenario))
+    loaded = _load_scenario(scenario, strict)
     at = _dates(at_text)
     total = loaded.trials if trials is None else trials
     err = Console(stderr=True)
@@ -139,20 +152,30 @@ def run(
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(files: tuple[Path, ...]) -> None:
-    """Check scenario FILES; print one line each. Exit status 2 if any is bad."""
+@click.argument("files", nargs=-1, required=True)
+@click.option("--strict", is_flag=True, help=STRICT_HELP)
+def validate(files: tuple[str, ...], strict: bool) -> None:
+    """Check scenario FILES (or bundled names): every problem, one a line; warnings too.
+    Exit status 2 if any file is bad."""
     bad = 0
-    for path in files:
+    for arg in files:
         try:
-            s = load(path)
-        except ScenarioError as exc:
+            path = bundled.resolve(arg).path
+            s = load(path, strict=strict)
+        except bundled.NotFound as exc:
             click.echo(str(exc), err=True)
             bad += 1
             continue
+        except ScenarioError as exc:
+            click.echo(_problems(exc), err=True)
+            bad += 1
+            continue
+        for warning in s.warnings:
+            click.echo(str(warning), err=True)
         click.echo(
             f"{path}: ok ({s.name}: {len(s.events)} events, {len(s.routes)} routes, "
             f"{s.trials:,} trials, {s.start} to {s.horizon})"
+            + (f", {len(s.warnings)} warning(s)" if s.warnings else "")
         )
     if bad:
         sys.exit(EXIT_BAD_INPUT)
@@ -166,7 +189,7 @@ def schema() -> None:
 
 @main.command()
 def scenarios() -> None:
-    """List the bundled scenarios."""
+    """List the bundled scenarios: name, title and the installed file."""
     for name in bundled.names():
         path = bundled.find(name)
         assert path is not None
@@ -174,7 +197,36 @@ def scenarios() -> None:
             title = load(path).title
         except ScenarioError as exc:
             title = f"(invalid: {exc.message})"
-        click.echo(f"{name:24s} {title}")
+        click.echo(f"{name:24s} {title}\n{'':24s} {path}")
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--from",
+    "origin",
+    default=bundled.DEFAULT,
+    show_default=True,
+    help="The bundled scenario (or file) to copy.",
+)
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="Where to write NAME.yaml.",
+)
+def new(name: str, origin: str, folder: Path) -> None:
+    """Copy a bundled scenario to an editable NAME.yaml (with `name: NAME`)."""
+    try:
+        created = scaffold.new(name, origin, folder)
+    except scaffold.ScaffoldError as exc:
+        _fail(str(exc))
+    click.echo(f"wrote {created.path} (a copy of {created.origin}, name: {created.path.stem})")
+    if created.schema is not None:
+        click.echo(f"wrote {created.schema} (the JSON Schema its $schema line points to)")
+    click.echo(f"edit it, then: sim run {created.path}")
 
 
 @main.command()

@@ -139,3 +139,4 @@ def test_the_wheel_carries_the_bundled_scenarios(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     for path in SCENARIOS:
         assert f"sim/_bundled/scenarios/{path.name}" in names
+    assert "sim/_bundled/seeds/digest.yaml" in names  # the ids `source:` warnings check

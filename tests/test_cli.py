@@ -100,10 +100,11 @@ def write(folder: Path, name: str, content: str | bytes) -> Path:
 
 
 def assert_one_clean_error_line(proc: subprocess.CompletedProcess[str]) -> str:
-    """Exit status 2, exactly one line on stderr, no traceback anywhere; returns the line."""
+    """Exit status 2, exactly one line on stderr besides `sim run`'s note of which file it
+    read, no traceback anywhere; returns the line."""
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
-    lines = proc.stderr.splitlines()
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith("sim: scenario ")]
     assert len(lines) == 1, proc.stderr
     return lines[0]
 

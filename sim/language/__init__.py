@@ -1,6 +1,7 @@
 """The scenario language: YAML text -> validated `Scenario`."""
 
-from sim.language.errors import ScenarioError
+from sim.language.checks import check
+from sim.language.errors import ScenarioError, ScenarioErrors, ScenarioWarning
 from sim.language.loading import load, loads
 from sim.language.model import Challenge, Effect, Event, Gate, Route, Scenario, Treaty, Votes
 from sim.language.schema import json_schema
@@ -13,8 +14,11 @@ __all__ = [
     "Route",
     "Scenario",
     "ScenarioError",
+    "ScenarioErrors",
+    "ScenarioWarning",
     "Treaty",
     "Votes",
+    "check",
     "json_schema",
     "load",
     "loads",

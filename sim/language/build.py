@@ -1,14 +1,22 @@
-"""Give a structurally valid scenario its meaning: parse every value, resolve every event
-name, and check what the schema cannot (dates in order, sums, unique names)."""
+"""Give a scenario its meaning: parse every value, resolve every event name, and check what
+the schema cannot (dates in order, sums, unique names).
+
+It reads the plain YAML data part by part rather than the validated `ScenarioIn`, so that a
+structural mistake in one gate does not hide a bad value in the next: every part that is
+well formed is checked, and every problem goes into one `Problems`. A part that is not well
+formed is skipped here (the structural check has already reported it), and so is any check
+that depends on it; a name whose definition is broken still counts as defined, so that one
+mistake is not reported again at every use.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from sim.language.errors import Path, ScenarioError, did_you_mean
+from sim.language.errors import Path, Problems, ScenarioError, did_you_mean
 from sim.language.model import (
     Challenge,
     Effect,
@@ -19,24 +27,36 @@ from sim.language.model import (
     Treaty,
     Votes,
 )
-from sim.language.pydantic_errors import first_error
+from sim.language.pydantic_errors import all_errors
 from sim.language.schema import (
     FILE_SAFE_PATTERN,
     NAME_PATTERN,
+    ChallengeIn,
     EffectIn,
+    EventIn,
     GateIn,
-    RouteIn,
     ScenarioIn,
+    TreatyIn,
+    iso_date,
 )
-from sim.language.value_parsing import parse_value
+from sim.language.value_parsing import number_in_text, parse_value
 from sim.language.values import Constant, Kind, Value
 
+M = TypeVar("M", bound=BaseModel)
 
-def _value(raw: Any, kind: Kind, path: Path) -> Value:
+
+def _part(model: type[M], raw: Any) -> M | None:
+    """`raw` as `model`, or None if it is malformed (the structural check reports why)."""
     try:
+        return model.model_validate(raw)
+    except ValidationError:
+        return None
+
+
+def _value(raw: Any, kind: Kind, path: Path, problems: Problems) -> Value | None:
+    with problems.at(path):
         return parse_value(raw, kind)
-    except ScenarioError as exc:
-        raise exc.within(path) from None
+    return None
 
 
 _NAME_RULES = {
@@ -46,13 +66,14 @@ _NAME_RULES = {
 }
 
 
-def _name(name: str, what: str, path: Path, pattern: str = NAME_PATTERN) -> str:
+def _name(
+    name: str, what: str, path: Path, problems: Problems, pattern: str = NAME_PATTERN
+) -> None:
     if not re.fullmatch(pattern, name):
-        raise ScenarioError(f"{what} {name!r} {_NAME_RULES[pattern]}", path)
-    return name
+        problems.add(ScenarioError(f"{what} {name!r} {_NAME_RULES[pattern]}", path))
 
 
-def _event_ref(name: Any, events: dict[str, Event], path: Path) -> str:
+def _event_ref(name: Any, events: dict[str, Event | None], path: Path) -> str:
     if not isinstance(name, str) or name not in events:
         known = ", ".join(events) or "none defined"
         raise ScenarioError(
@@ -61,30 +82,48 @@ def _event_ref(name: Any, events: dict[str, Event], path: Path) -> str:
     return name
 
 
-def _effects(raws: list[Any], events: dict[str, Event], path: Path) -> tuple[Effect, ...]:
+def _effect(
+    raw: Any, events: dict[str, Event | None], path: Path, problems: Problems
+) -> Effect | None:
+    if isinstance(raw, str):
+        with problems.at():
+            return Effect(_event_ref(raw, events, path), Constant(Kind.PROBABILITY, 1.0))
+        return None
+    if not isinstance(raw, dict):
+        problems.add(ScenarioError("expected an event name or {event: name, p: probability}", path))
+        return None
+    try:
+        form = EffectIn.model_validate(raw)
+    except ValidationError as exc:
+        for error in all_errors(exc, EffectIn, lambda loc: None):
+            problems.add(error.within(path))
+        return None
+    p = _value(form.p, Kind.PROBABILITY, (*path, "p"), problems)
+    if p is not None and form.source and p.source is None:
+        p = p.with_source(form.source)
+    with problems.at():
+        event = _event_ref(form.event, events, (*path, "event"))
+        return Effect(event, p) if p is not None else None
+    return None
+
+
+def _effects(
+    raws: Any, events: dict[str, Event | None], path: Path, problems: Problems
+) -> tuple[Effect, ...]:
+    if not isinstance(raws, list):
+        return ()  # reported by the structural check
     out: list[Effect] = []
     for i, raw in enumerate(raws):
-        here = (*path, i)
-        if isinstance(raw, str):
-            out.append(Effect(_event_ref(raw, events, here), Constant(Kind.PROBABILITY, 1.0)))
+        effect = _effect(raw, events, (*path, i), problems)
+        if effect is None:
             continue
-        if not isinstance(raw, dict):
-            raise ScenarioError("expected an event name or {event: name, p: probability}", here)
-        try:
-            form = EffectIn.model_validate(raw)
-        except ValidationError as exc:
-            raise first_error(exc, EffectIn, lambda loc: None).within(here) from None
-        p = _value(form.p, Kind.PROBABILITY, (*here, "p"))
-        if form.source and p.source is None:
-            p = p.with_source(form.source)
-        out.append(Effect(_event_ref(form.event, events, (*here, "event")), p))
-    for i, effect in enumerate(out):
-        if any(e.event == effect.event for e in out[:i]):
-            raise ScenarioError(f"event {effect.event!r} is listed twice", (*path, i))
+        if any(e.event == effect.event for e in out):
+            problems.add(ScenarioError(f"event {effect.event!r} is listed twice", (*path, i)))
+        out.append(effect)
     return tuple(out)
 
 
-def _trigger(starts: str, events: dict[str, Event], path: Path) -> str | None:
+def _trigger(starts: str, events: dict[str, Event | None], path: Path) -> str | None:
     text = starts.strip()
     if text == "at_start":
         return None
@@ -94,114 +133,242 @@ def _trigger(starts: str, events: dict[str, Event], path: Path) -> str | None:
     return _event_ref(match.group(1), events, path)
 
 
+NEEDED_HELP = (
+    "'needed' is the whole number of ayes a gate needs, a constant (or {value: n, source: "
+    "...}): for two-thirds of 100 senators write 67"
+)
+
+
 def _needed(raw: Any, path: Path) -> tuple[int, str | None]:
-    """`needed` is a constant whole number (plain, or {value: n, source: ...})."""
-    value = _value(raw, Kind.COUNT, path)
-    if not isinstance(value, Constant) or value.value != int(value.value):
-        raise ScenarioError(f"'needed' is a whole number >= 0 (a constant), got {raw!r}", path)
-    return int(value.value), value.source
+    source = None
+    if isinstance(raw, dict):
+        for key in raw:
+            if key not in ("value", "source"):
+                raise ScenarioError(
+                    f"unknown key {key!r}{did_you_mean(str(key), ['value', 'source'])}; "
+                    "allowed: value, source",
+                    (*path, key),
+                )
+        if "value" not in raw:
+            raise ScenarioError(f"missing required key 'value'; {NEEDED_HELP}", path)
+        source = raw.get("source")
+        raw = raw["value"]
+    number = raw
+    if isinstance(raw, str):
+        number = number_in_text(raw)
+    if (
+        isinstance(number, bool)
+        or not isinstance(number, int | float)
+        or number < 0
+        or number != int(number)
+    ):
+        raise ScenarioError(f"{NEEDED_HELP}; got {raw!r}", path)
+    if source is not None and not isinstance(source, str):
+        raise ScenarioError("a source is text", (*path, "source"))
+    return int(number), source
 
 
-def _gate(g: GateIn, path: Path) -> Gate:
-    delay = _value(g.delay, Kind.DURATION, (*path, "delay"))
+def _gate(g: GateIn, path: Path, problems: Problems) -> Gate | None:
+    delay = _value(g.delay, Kind.DURATION, (*path, "delay"), problems)
     if g.votes is None:
-        return Gate(g.name, delay, p=_value(g.p, Kind.PROBABILITY, (*path, "p")))
-    needed, needed_source = _needed(g.votes.needed, (*path, "votes", "needed"))
-    votes = Votes(
-        needed=needed,
-        ayes=_value(g.votes.ayes, Kind.COUNT, (*path, "votes", "ayes")),
-        source=needed_source or g.votes.source,
-    )
+        p = _value(g.p, Kind.PROBABILITY, (*path, "p"), problems)
+        return Gate(g.name, delay, p=p) if delay is not None and p is not None else None
+    needed: tuple[int, str | None] | None = None
+    with problems.at():
+        needed = _needed(g.votes.needed, (*path, "votes", "needed"))
+    ayes = _value(g.votes.ayes, Kind.COUNT, (*path, "votes", "ayes"), problems)
+    if needed is None or ayes is None or delay is None:
+        return None
+    votes = Votes(needed=needed[0], ayes=ayes, source=needed[1] or g.votes.source)
     return Gate(g.name, delay, votes=votes)
 
 
-def _challenge(c: Any, path: Path) -> Challenge:
-    shares = {}
+def _share(raw: Any) -> float | None:
+    number = number_in_text(raw) if isinstance(raw, str) else raw
+    if isinstance(number, bool) or not isinstance(number, int | float) or not 0 <= number <= 1:
+        return None
+    return float(number)
+
+
+def _challenge(c: ChallengeIn, path: Path, problems: Problems) -> Challenge | None:
+    shares: dict[str, float] = {}
     for key in ("voids_notice", "dismissed", "upheld"):
         raw = getattr(c.outcomes, key)
-        if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= 1:
-            raise ScenarioError(
-                f"an outcome share is a constant between 0 and 1, got {raw!r}",
-                (*path, "outcomes", key),
+        share = _share(raw)
+        if share is None:
+            problems.add(
+                ScenarioError(
+                    f"an outcome share is a constant between 0 and 1, got {raw!r}",
+                    (*path, "outcomes", key),
+                )
             )
-        shares[key] = float(raw)
-    total = sum(shares.values())
-    if abs(total - 1) > 1e-9:
-        raise ScenarioError(
-            f"voids_notice + dismissed + upheld must sum to 1, got {total:g}", (*path, "outcomes")
+        else:
+            shares[key] = share
+    if len(shares) == 3 and abs(sum(shares.values()) - 1) > 1e-9:
+        problems.add(
+            ScenarioError(
+                "voids_notice + dismissed + upheld must sum to 1 (a missing one is 0), "
+                f"got {sum(shares.values()):g}",
+                (*path, "outcomes"),
+            )
         )
-    return Challenge(
-        c.name,
-        _value(c.delay, Kind.DURATION, (*path, "delay")),
-        source=c.outcomes.source,
-        **shares,
-    )
+    delay = _value(c.delay, Kind.DURATION, (*path, "delay"), problems)
+    if delay is None or len(shares) < 3:
+        return None
+    return Challenge(c.name, delay, source=c.outcomes.source, **shares)
 
 
-def _unique(names: list[str], what: str, path: Path) -> None:
+def _listed(raw: dict[str, Any], key: str) -> list[Any]:
+    items = raw.get(key)
+    return items if isinstance(items, list) else []
+
+
+def _unique_names(items: list[Any], what: str, path: Path, problems: Problems) -> None:
     seen: set[str] = set()
-    for i, name in enumerate(names):
-        _name(name, what, (*path, i, "name"))
+    for i, item in enumerate(items):
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str):
+            continue
+        _name(name, what, (*path, i, "name"), problems)
         if name in seen:
-            raise ScenarioError(f"{what} name {name!r} is used twice in this route", (*path, i))
+            problems.add(
+                ScenarioError(f"{what} name {name!r} is used twice in this route", (*path, i))
+            )
         seen.add(name)
 
 
-def _route(name: str, r: RouteIn, events: dict[str, Event], path: Path) -> Route:
-    _unique([g.name for g in r.gates], "gate", (*path, "gates"))
-    _unique([c.name for c in r.challenges], "challenge", (*path, "challenges"))
+def _route(
+    name: str, raw: Any, events: dict[str, Event | None], path: Path, problems: Problems
+) -> Route | None:
+    if not isinstance(raw, dict):
+        return None  # reported by the structural check
+    ok = True
+    trigger = None
+    starts = raw.get("starts", "at_start")
+    if isinstance(starts, str):
+        with problems.at() as caught:
+            trigger = _trigger(starts, events, (*path, "starts"))
+        ok &= not caught.failed
+    gates: list[Gate] = []
+    _unique_names(_listed(raw, "gates"), "gate", (*path, "gates"), problems)
+    for i, g in enumerate(_listed(raw, "gates")):
+        form = _part(GateIn, g)
+        gate = _gate(form, (*path, "gates", i), problems) if form else None
+        ok &= gate is not None
+        if gate is not None:
+            gates.append(gate)
+    dies_on = _effects(raw.get("dies_on", []), events, (*path, "dies_on"), problems)
+    notice_within = _value(
+        raw.get("notice_within", "0d"), Kind.DURATION, (*path, "notice_within"), problems
+    )
+    challenges: list[Challenge] = []
+    _unique_names(_listed(raw, "challenges"), "challenge", (*path, "challenges"), problems)
+    for i, c in enumerate(_listed(raw, "challenges")):
+        form = _part(ChallengeIn, c)
+        challenge = _challenge(form, (*path, "challenges", i), problems) if form else None
+        ok &= challenge is not None
+        if challenge is not None:
+            challenges.append(challenge)
+    if not ok or notice_within is None:
+        return None
     return Route(
         name=name,
-        trigger=_trigger(r.starts, events, (*path, "starts")),
-        gates=tuple(_gate(g, (*path, "gates", i)) for i, g in enumerate(r.gates)),
-        dies_on=_effects(r.dies_on, events, (*path, "dies_on")),
-        notice_within=_value(r.notice_within, Kind.DURATION, (*path, "notice_within")),
-        challenges=tuple(
-            _challenge(c, (*path, "challenges", i)) for i, c in enumerate(r.challenges)
-        ),
+        trigger=trigger,
+        gates=tuple(gates),
+        dies_on=dies_on,
+        notice_within=notice_within,
+        challenges=tuple(challenges),
     )
 
 
-def build(s: ScenarioIn, source_text: str = "") -> Scenario:
-    _name(s.name, "name", ("name",), FILE_SAFE_PATTERN)
-    if s.horizon < s.start:
-        raise ScenarioError(
-            f"horizon {s.horizon} is before start {s.start}; it must be on or after it",
-            ("horizon",),
-        )
-    events: dict[str, Event] = {}
-    for name, e in s.events.items():
-        path = ("events", name)
-        _name(name, "event", path)
+def _date(raw: Any) -> Any:
+    try:
+        return iso_date(raw)
+    except ValueError:
+        return None  # reported by the structural check
+
+
+def _events(raw: Any, start: Any, problems: Problems) -> dict[str, Event | None]:
+    """Every event by name; None for one whose definition is broken."""
+    events: dict[str, Event | None] = {}
+    if not isinstance(raw, dict):
+        return events
+    for name, spec in raw.items():
+        path: Path = ("events", name)
+        _name(name, "event", path, problems)
+        events[name] = None
+        e = _part(EventIn, spec)
+        if e is None:
+            continue
         if e.date is not None:
-            if e.date < s.start:
-                raise ScenarioError(
-                    f"{e.date} is before start {s.start}; dated events must be on or after it",
-                    (*path, "date"),
+            if start is None:
+                continue
+            if e.date < start:
+                problems.add(
+                    ScenarioError(
+                        f"{e.date} is before start {start}; dated events must be on or after it",
+                        (*path, "date"),
+                    )
                 )
-            events[name] = Event(name, date=e.date, day=(e.date - s.start).days, source=e.source)
+                continue
+            events[name] = Event(name, date=e.date, day=(e.date - start).days, source=e.source)
         else:
-            rate = _value(e.hazard_per_year, Kind.RATE, (*path, "hazard_per_year"))
-            events[name] = Event(name, hazard_per_year=rate, source=e.source)
-    routes = {}
-    for name, r in s.routes.items():
-        _name(name, "route", ("routes", name))
-        routes[name] = _route(name, r, events, ("routes", name))
+            rate = _value(e.hazard_per_year, Kind.RATE, (*path, "hazard_per_year"), problems)
+            if rate is not None:
+                events[name] = Event(name, hazard_per_year=rate, source=e.source)
+    return events
+
+
+def build(data: dict[str, Any], problems: Problems, source_text: str = "") -> Scenario | None:
+    """The scenario that `data` means, or None when `problems` holds why it has none."""
+    try:
+        structure: ScenarioIn | None = ScenarioIn.model_validate(data)
+    except ValidationError as exc:
+        structure = None
+        for error in all_errors(exc, ScenarioIn, lambda loc: None):
+            problems.add(error)
+    name = data.get("name")
+    if isinstance(name, str):
+        _name(name, "name", ("name",), problems, FILE_SAFE_PATTERN)
+    start, horizon = _date(data.get("start")), _date(data.get("horizon"))
+    if start is not None and horizon is not None and horizon < start:
+        problems.add(
+            ScenarioError(
+                f"horizon {horizon} is before start {start}; it must be on or after it",
+                ("horizon",),
+            )
+        )
+    treaty = _part(TreatyIn, data.get("treaty"))
+    period = None
+    if treaty is not None:
+        period = _value(treaty.notice_period, Kind.DURATION, ("treaty", "notice_period"), problems)
+    events = _events(data.get("events", {}), start, problems)
+    routes: dict[str, Route | None] = {}
+    raw_routes = data.get("routes")
+    if isinstance(raw_routes, dict):
+        for route_name, raw in raw_routes.items():
+            _name(route_name, "route", ("routes", route_name), problems)
+            routes[route_name] = _route(route_name, raw, events, ("routes", route_name), problems)
+    notice = data.get("notice")
+    revoked_by = _effects(
+        notice.get("revoked_by", []) if isinstance(notice, dict) else [],
+        events,
+        ("notice", "revoked_by"),
+        problems,
+    )
+    if problems or structure is None or treaty is None or period is None:
+        return None
     return Scenario(
-        name=s.name,
-        title=s.title or s.name,
-        description=s.description,
-        start=s.start,
-        horizon=s.horizon,
-        trials=s.trials,
-        seed=s.seed,
-        treaty=Treaty(
-            s.treaty.name,
-            _value(s.treaty.notice_period, Kind.DURATION, ("treaty", "notice_period")),
-            s.treaty.source,
-        ),
-        events=events,
-        routes=routes,
-        revoked_by=_effects(s.notice.revoked_by, events, ("notice", "revoked_by")),
+        name=structure.name,
+        title=structure.title or structure.name,
+        description=structure.description,
+        start=structure.start,
+        horizon=structure.horizon,
+        trials=structure.trials,
+        seed=structure.seed,
+        treaty=Treaty(treaty.name, period, treaty.source),
+        events={k: v for k, v in events.items() if v is not None},
+        routes={k: v for k, v in routes.items() if v is not None},
+        revoked_by=revoked_by,
         source_text=source_text,
     )

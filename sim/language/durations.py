@@ -53,8 +53,29 @@ def parse_duration(text: str) -> DurationText:
         raise ValueError(f"a duration cannot be negative, got {text.strip()!r}")
     match = _DURATION.match(text)
     if match is None:
-        raise ValueError(f"expected {DURATION_HELP}, got {text!r}")
+        raise ValueError(f"expected {DURATION_HELP}, got {text!r}{_unit_hint(text)}")
     return DurationText(float(match["num"]), match["unit"])
+
+
+_UNIT_WORDS = {
+    "d": ("day", "days", "dy", "dys"),
+    "w": ("wk", "wks", "week", "weeks"),
+    "mo": ("m", "mos", "mon", "mons", "month", "months", "mth", "mths"),
+    "y": ("yr", "yrs", "year", "years", "yy", "a"),
+}
+_WORDY = re.compile(r"^\s*(?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(?P<word>[A-Za-z]+)\s*$")
+
+
+def _unit_hint(text: str) -> str:
+    """' (write 1y)' for '1yr', '1 year', '6 months'...: the fix for a spelt-out unit."""
+    match = _WORDY.match(text)
+    if match is None:
+        return ""
+    word = match["word"].lower()
+    for unit, words in _UNIT_WORDS.items():
+        if word in words or word == unit:
+            return f" (write {match['num']}{unit})"
+    return ""
 
 
 def looks_like_duration(text: str) -> bool:

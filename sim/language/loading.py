@@ -1,16 +1,21 @@
-"""Scenario file -> validated Scenario, or one ScenarioError naming file, line and field."""
+"""Scenario file -> validated Scenario, or every problem in it at once, each naming file,
+line and field (a `ScenarioError`, or a `ScenarioErrors` when there are several)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path as FilePath
 
-from pydantic import ValidationError
-
 from sim.language.build import build
-from sim.language.errors import ScenarioError
+from sim.language.checks import check
+from sim.language.errors import (
+    Problems,
+    ScenarioError,
+    ScenarioErrors,
+    in_file_order,
+    raise_if_any,
+)
 from sim.language.model import Scenario
-from sim.language.pydantic_errors import first_error
-from sim.language.schema import ScenarioIn
 from sim.language.yaml_reading import Document, read_yaml
 
 _EXPECTED = "a scenario is a mapping with at least name, start, horizon, treaty and routes"
@@ -20,31 +25,46 @@ def _located(exc: ScenarioError, doc: Document | None, file: str) -> ScenarioErr
     line = exc.line
     if line is None and doc is not None:
         line = doc.line_of(exc.path)
-    return ScenarioError(exc.message, exc.path, file=file, line=line)
+    return exc.located(file, line)
 
 
-def loads(text: str, file: str = "<scenario>") -> Scenario:
-    """Parse and validate scenario text; `file` is only used in messages."""
-    doc: Document | None = None
+def _read(text: str, file: str) -> Document:
     try:
         if not text.strip():
             raise ScenarioError(f"the file is empty; {_EXPECTED}")
-        doc = read_yaml(text)
-        if doc.data is None:
-            raise ScenarioError(f"the file holds no YAML data; {_EXPECTED}")
-        if not isinstance(doc.data, dict):
-            raise ScenarioError(f"the file holds a {type(doc.data).__name__}; {_EXPECTED}")
-        try:
-            raw = ScenarioIn.model_validate(doc.data)
-        except ValidationError as exc:
-            raise first_error(exc, ScenarioIn, doc.line_of) from None
-        return build(raw, source_text=text)
+        return read_yaml(text)
     except ScenarioError as exc:
-        raise _located(exc, doc, file) from None
+        raise_if_any([_located(e, None, file) for e in exc.errors])
+        raise  # unreachable: exc holds at least one error
 
 
-def load(path: str | FilePath) -> Scenario:
-    """Read and validate a scenario file."""
+def loads(text: str, file: str = "<scenario>", *, strict: bool = False) -> Scenario:
+    """Parse and validate scenario text; `file` is only used in messages.
+
+    Raises a ScenarioError for one problem, a ScenarioErrors (a ScenarioError too) for
+    several. The scenario's `warnings` list what is legal but probably not meant; with
+    `strict` they are errors."""
+    doc = _read(text, file)
+    problems = Problems()
+    for error in doc.errors:
+        problems.add(error)
+    scenario = None
+    if doc.data is None:
+        problems.add(ScenarioError(f"the file holds no YAML data; {_EXPECTED}"))
+    elif not isinstance(doc.data, dict):
+        problems.add(ScenarioError(f"the file holds a {type(doc.data).__name__}; {_EXPECTED}"))
+    else:
+        scenario = build(doc.data, problems, source_text=text)
+    raise_if_any(in_file_order(_located(e, doc, file) for e in problems.errors))
+    assert scenario is not None
+    warnings = tuple(check(scenario, doc, file))
+    if strict and warnings:
+        raise_if_any([w.as_error() for w in warnings])
+    return dataclasses.replace(scenario, warnings=warnings)
+
+
+def load(path: str | FilePath, *, strict: bool = False) -> Scenario:
+    """Read and validate a scenario file (see `loads`)."""
     path = FilePath(path)
     shown = str(path)
     try:
@@ -59,4 +79,7 @@ def load(path: str | FilePath) -> Scenario:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError("not UTF-8 text; a scenario is a YAML text file", file=shown) from None
-    return loads(text, shown)
+    return loads(text, shown, strict=strict)
+
+
+__all__ = ["ScenarioError", "ScenarioErrors", "load", "loads"]

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sim.language.durations import add_months, date_of
+from sim.language.errors import ScenarioWarning
 from sim.language.values import Constant, Value
 
 
@@ -87,6 +88,8 @@ class Scenario:
     revoked_by: tuple[Effect, ...]
     description: str | None = None
     source_text: str = field(default="", repr=False, compare=False)
+    # What is legal but probably not meant (see checks.py); set by the loader.
+    warnings: tuple[ScenarioWarning, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def horizon_day(self) -> int:

@@ -1,18 +1,19 @@
-"""Turn a pydantic ValidationError into one ScenarioError a person can act on.
+"""Turn a pydantic ValidationError into ScenarioErrors a person can act on.
 
-pydantic reports every problem with a machine location; a user wants the first problem in
-file order, in words, with the keys that would have been allowed.
+pydantic reports every problem with a machine location; a user wants them in file order, in
+words, with the keys that would have been allowed, and never the name of an internal class.
 """
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.language.errors import Path, ScenarioError, did_you_mean
+from sim.language.errors import Path, ScenarioError, did_you_mean, in_file_order
 
 
 def _members(tp: Any) -> list[Any]:
@@ -76,6 +77,19 @@ def _message(err: dict[str, Any], root: type[BaseModel], loc: Path) -> tuple[Pat
         return loc, f"unknown key {key!r}{hint}{listing}"
     if kind == "missing":
         return loc[:-1], f"missing required key {str(loc[-1])!r}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        allowed = allowed_keys(root, loc)
+        model = _model_at(root, loc)
+        needed = [k for k, f in model.model_fields.items() if f.is_required()] if model else []
+        keys = f" (keys: {', '.join(allowed)}" if allowed else ""
+        if keys:
+            keys += f"; required: {', '.join(needed)})" if needed else ")"
+        got = err.get("input")
+        fix = "; write its keys under it, indented" if got is None else ""
+        return loc, f"expected a mapping{keys}, got {_describe(got)}{fix}"
+    if kind == "list_type":
+        got = err.get("input")
+        return loc, f"expected a list (write [] for none), got {_describe(got)}"
     msg = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
@@ -89,20 +103,38 @@ def _message(err: dict[str, Any], root: type[BaseModel], loc: Path) -> tuple[Pat
     return loc, msg
 
 
+def all_errors(
+    exc: ValidationError,
+    root: type[BaseModel],
+    line_of: typing.Callable[[Path], int | None],
+) -> list[ScenarioError]:
+    """Every problem, in file order (see `in_file_order`).
+
+    A misspelt key is reported once: as the unknown key with its "did you mean", not also as
+    the required key it fails to provide."""
+    errors = exc.errors()
+    typo_for: set[tuple[Path, str]] = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            loc = tuple(err["loc"])
+            for key in difflib.get_close_matches(
+                str(loc[-1]), allowed_keys(root, loc[:-1]), n=1, cutoff=0.6
+            ):
+                typo_for.add((loc[:-1], key))
+    found: list[ScenarioError] = []
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "missing" and (loc[:-1], str(loc[-1])) in typo_for:
+            continue
+        path, msg = _message(err, root, loc)
+        found.append(ScenarioError(msg, path, line=line_of(loc)))
+    return in_file_order(found)
+
+
 def first_error(
     exc: ValidationError,
     root: type[BaseModel],
     line_of: typing.Callable[[Path], int | None],
 ) -> ScenarioError:
-    """The problem that comes first in the file, as a ScenarioError."""
-    found: list[tuple[int, int, int, ScenarioError]] = []
-    for order, err in enumerate(exc.errors()):
-        loc: Path = tuple(err["loc"])
-        path, msg = _message(err, root, loc)
-        line = line_of(loc)
-        # An unknown key (a typo) often causes the other errors, a missing key among them.
-        rank = 0 if err["type"] == "extra_forbidden" else 1
-        at = line if line is not None else 10**9
-        found.append((at, rank, order, ScenarioError(msg, path, line=line)))
-    found.sort(key=lambda item: (item[1], item[0], item[2]))
-    return found[0][3]
+    """The problem that comes first in the file."""
+    return all_errors(exc, root, line_of)[0]

@@ -25,7 +25,10 @@ Count = written(input_type(Kind.COUNT))
 Rate = written(input_type(Kind.RATE))
 
 
-def _iso_date(value: Any) -> Any:
+DATE_PATTERN = r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$"
+
+
+def iso_date(value: Any) -> Any:
     """Only YYYY-MM-DD text is a date; pydantic alone would read 20261125 as a timestamp."""
     if isinstance(value, dt.date):
         return value
@@ -37,7 +40,23 @@ def _iso_date(value: Any) -> Any:
         raise ValueError(f"{value.strip()} is not a real date ({exc})") from None
 
 
-Date = Annotated[dt.date, BeforeValidator(_iso_date), Field(description="YYYY-MM-DD")]
+Date = Annotated[
+    dt.date,
+    BeforeValidator(iso_date),
+    Field(description="YYYY-MM-DD", json_schema_extra={"pattern": DATE_PATTERN}),
+]
+
+
+def _quoted_whole(value: Any) -> Any:
+    """`"5000"` is read as 5000, as every quoted number is (see value_parsing)."""
+    if isinstance(value, str) and re.fullmatch(r"\s*\+?[0-9]+\s*", value):
+        return int(value)
+    return value
+
+
+def _exactly_one(*keys: str) -> dict[str, Any]:
+    """JSON Schema for 'exactly one of these keys', as the model validators check."""
+    return {"oneOf": [{"required": [key]} for key in keys]}
 
 
 class _Section(BaseModel):
@@ -64,6 +83,10 @@ class TreatyIn(_Section):
 class EventIn(_Section):
     """A dated event (`date`) or one that may happen at any moment (`hazard_per_year`)."""
 
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=_exactly_one("date", "hazard_per_year")
+    )
+
     date: Date | None = None
     hazard_per_year: Rate = Field(None, description="Rate per 365.25 days from `start`")
     source: Source = None
@@ -78,7 +101,20 @@ class EventIn(_Section):
 class VotesIn(_Section):
     needed: Any = Field(
         description="Whole number of ayes needed (a constant, or {value: n, source: ...})",
-        json_schema_extra={"anyOf": [{"type": "integer", "minimum": 0}, {"type": "object"}]},
+        json_schema_extra={
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {
+                    "type": "object",
+                    "properties": {
+                        "value": {"type": "integer", "minimum": 0},
+                        "source": {"type": "string"},
+                    },
+                    "required": ["value"],
+                    "additionalProperties": False,
+                },
+            ]
+        },
     )
     ayes: Count = Field(description="Ayes cast; drawn, then rounded (halves up)")
     source: Source = None
@@ -86,6 +122,8 @@ class VotesIn(_Section):
 
 class GateIn(_Section):
     """One step a route must pass: wait `delay`, then pass with probability `p` or by votes."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_exactly_one("p", "votes"))
 
     name: str = Field(json_schema_extra={"pattern": NAME_PATTERN})
     delay: Duration = "0d"
@@ -145,8 +183,8 @@ class ScenarioIn(_Section):
     description: str | None = None
     start: Date
     horizon: Date
-    trials: int = Field(10000, strict=True, ge=1)
-    seed: int = Field(0, strict=True, ge=0)
+    trials: Annotated[int, BeforeValidator(_quoted_whole)] = Field(10000, strict=True, ge=1)
+    seed: Annotated[int, BeforeValidator(_quoted_whole)] = Field(0, strict=True, ge=0)
     treaty: TreatyIn
     events: dict[str, EventIn] = Field(
         default_factory=dict, json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}}

@@ -10,6 +10,7 @@ the JSON Schema for editors comes from the same definitions.
 # annotations must be evaluated where they are written.
 
 import math
+import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, create_model
@@ -37,7 +38,30 @@ from sim.language.values import (
     Value,
 )
 
-INTERVAL_PATTERN = r"^\s*\S+\s+to\s+\S+\s*$"
+# A number as written in YAML (also inside quotes: `p: "0.5"` is the number 0.5, as a quoted
+# date is a date). Only non-negative numbers have a use in a scenario.
+NUMBER_PATTERN = r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_SIGNED_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+_DURATION_TEXT = DURATION_PATTERN.strip("^$")
+
+
+def _interval_pattern(side: str) -> str:
+    return rf"^\s*{side}\s+to\s+{side}\s*$"
+
+
+INTERVAL_PATTERN = {
+    Kind.PROBABILITY: _interval_pattern(NUMBER_PATTERN),
+    Kind.DURATION: _interval_pattern(f"(?:{_DURATION_TEXT})"),
+    Kind.COUNT: _interval_pattern(NUMBER_PATTERN),
+    Kind.RATE: _interval_pattern(NUMBER_PATTERN),
+}
+
+
+def number_in_text(text: str) -> float | None:
+    """The number a quoted YAML scalar holds (`"0.5"`), or None if it holds something else."""
+    return float(text) if _SIGNED_NUMBER.fullmatch(text) else None
+
+
 DISTRIBUTIONS = ("uniform", "triangular", "pert", "lognormal", "normal", "beta", "choice")
 BETA_KINDS = (Kind.PROBABILITY, Kind.RATE)
 
@@ -62,7 +86,10 @@ Source = Annotated[
 ]
 
 
-_INTERVAL = Annotated[str, Field(pattern=INTERVAL_PATTERN, description="90% interval 'a to b'")]
+def _interval_type(kind: Kind) -> Any:
+    return Annotated[
+        str, Field(pattern=INTERVAL_PATTERN[kind], description="90% interval 'a to b'")
+    ]
 
 
 def written(schema_type: Any) -> Any:
@@ -73,7 +100,9 @@ def written(schema_type: Any) -> Any:
 
 def _scalar_type(kind: Kind) -> Any:
     if kind is Kind.DURATION:
-        return Annotated[str, Field(pattern=DURATION_PATTERN, description=DURATION_HELP)]
+        return (
+            Annotated[str, Field(pattern=DURATION_PATTERN, description=DURATION_HELP)] | Literal[0]
+        )
     if kind is Kind.PROBABILITY:
         return Annotated[float, Field(strict=True, ge=0, le=1)]
     return Annotated[float, Field(strict=True, ge=0)]
@@ -89,7 +118,7 @@ def _forms(kind: Kind) -> dict[str, type[BaseModel]]:
         return create_model(f"{title}{name}", __base__=_Form, source=(Source, None), **fields)
 
     forms = {
-        "value": model("Fixed", value=(written(_scalar_type(kind) | _INTERVAL), ...)),
+        "value": model("Fixed", value=(written(_scalar_type(kind) | _interval_type(kind)), ...)),
         "uniform": model("Uniform", dist=(Literal["uniform"], ...), min=(s, ...), max=(s, ...)),
         "triangular": model(
             "Triangular",
@@ -136,7 +165,7 @@ def input_type(kind: Kind) -> Any:
         Field(discriminator="dist"),
     ]
     fixed = forms["value"]
-    return _scalar_type(kind) | _INTERVAL | fixed | dists
+    return _scalar_type(kind) | _interval_type(kind) | fixed | dists
 
 
 def _check(ok: bool, message: str, *path: str | int) -> None:
@@ -153,11 +182,25 @@ def _in_range(x: float, kind: Kind, *path: str | int) -> float:
     return float(x)
 
 
+def _percent(text: str) -> str:
+    """A percentage as the fraction to write instead (a plain number is kept)."""
+    text = text.strip()
+    if not text.endswith("%"):
+        return text
+    number = number_in_text(text[:-1])
+    return "a fraction" if number is None else f"{number / 100:g}"
+
+
 def _num(raw: Any, *path: str | int) -> float:
-    """A plain finite number (YAML numbers only: quoted text is text)."""
+    """A finite number, written plain or quoted (`"0.5"`)."""
+    if isinstance(raw, str) and number_in_text(raw) is not None:
+        raw = number_in_text(raw)
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         got = "a boolean" if isinstance(raw, bool) else repr(raw)
-        raise ScenarioError(f"expected a number, got {got}", tuple(path))
+        hint = ""
+        if isinstance(raw, str) and raw.strip().endswith("%"):
+            hint = f" (write {_percent(raw)} for {raw.strip()}: no % sign)"
+        raise ScenarioError(f"expected a number, got {got}{hint}", tuple(path))
     _check(math.isfinite(raw), f"must be a finite number, got {raw}", *path)
     return float(raw)
 
@@ -175,17 +218,15 @@ def _scalar(raw: Any, kind: Kind, *path: str | int) -> float:
             return parse_duration(raw).days
         except ValueError as exc:
             raise ScenarioError(str(exc), tuple(path)) from None
-    if isinstance(raw, str):
-        try:
-            raw = float(raw)
-        except ValueError:
-            raise ScenarioError(f"expected a number, got {raw!r}", tuple(path)) from None
     return _in_range(_num(raw, *path), kind, *path)
 
 
 def _constant_text(text: str, kind: Kind) -> Constant:
     if kind is not Kind.DURATION:
-        raise ScenarioError(f"expected {_HELP[kind]}, got {text!r}")
+        hint = ""
+        if text.strip().endswith("%"):
+            hint = f" (write {_percent(text)} for {text.strip()}: no % sign)"
+        raise ScenarioError(f"expected {_HELP[kind]}, got {text!r}{hint}")
     try:
         d = parse_duration(text)
     except ValueError as exc:
@@ -203,6 +244,11 @@ def _constant_text(text: str, kind: Kind) -> Constant:
 
 def _interval(text: str, kind: Kind) -> Value:
     low_text, high_text = (part.strip() for part in text.split(" to ", 1))
+    if kind is not Kind.DURATION and (low_text.endswith("%") or high_text.endswith("%")):
+        raise ScenarioError(
+            f"expected numbers on both sides of 'a to b', got {text.strip()!r} (write "
+            f"{_percent(low_text)} to {_percent(high_text)}: no % sign)"
+        )
     low, high = _scalar(low_text, kind), _scalar(high_text, kind)
     if kind is Kind.PROBABILITY:
         _check(0 < low < high < 1, f"'a to b' for a probability needs 0 < a < b < 1, got {text!r}")
@@ -212,6 +258,9 @@ def _interval(text: str, kind: Kind) -> Value:
 
 
 def _text(text: str, kind: Kind) -> Value:
+    number = number_in_text(text)
+    if number is not None and kind is not Kind.DURATION:
+        return Constant(kind, _in_range(number, kind))
     if " to " in text:
         return _interval(text, kind)
     if kind is not Kind.DURATION and looks_like_duration(text):

@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
 
-from sim.language.errors import Path, ScenarioError
+from sim.language.errors import Path, ScenarioError, ScenarioErrors, in_file_order
 
 _DIRECTIVE = re.compile(r"^%YAML\b.*$", re.MULTILINE)
 
@@ -35,10 +35,14 @@ _Constructor.add_constructor(
 
 @dataclass(frozen=True)
 class Document:
-    """Plain Python data (dicts, lists, str, int, float, None) and where each part was."""
+    """Plain Python data (dicts, lists, str, int, float, None) and where each part was.
+
+    `errors` are the YAML mistakes the reader could step over (an unquoted value with a
+    colon in it, read as if quoted) so that the rest of the file is still checked."""
 
     data: Any
     lines: dict[Path, int]
+    errors: tuple[ScenarioError, ...] = ()
 
     def line_of(self, path: Path) -> int | None:
         """Line of the deepest part of `path` that exists in the file (1-based)."""
@@ -161,23 +165,101 @@ def without_directives(text: str) -> str:
     return _DIRECTIVE.sub("", text)
 
 
+_COLON_PROBLEMS = ("mapping values are not allowed here", "but got ':'")
+QUOTE_HELP = "quote the value: a plain value cannot contain ': '"
+_MAX_REPAIRS = 50
+
+
+def _colon_repair(exc: YAMLError, text: str) -> tuple[str, int, str] | None:
+    """For a plain value holding ': ' (`source: judgment: why`): the text with that value
+    quoted, the 0-based line, and the quoted value; None for any other YAML error."""
+    problem = str(getattr(exc, "problem", "") or "")
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None or not any(p in problem for p in _COLON_PROBLEMS):
+        return None
+    lines = text.split("\n")
+    if mark.line >= len(lines):
+        return None
+    line, col = lines[mark.line], mark.column
+    sep = line.rfind(": ", 0, col)
+    if sep < 0:
+        return None
+    begin = sep + 2
+    while begin < len(line) and line[begin] == " ":
+        begin += 1
+    if begin >= col or line[begin] in "\"'{[|>&*!":
+        return None
+    flow = "flow" in str(getattr(exc, "context", "") or "")
+    end = len(line)
+    for stop in ([",", "}", "]"] if flow else []) + [" #"]:
+        at = line.find(stop, col)
+        if at >= 0:
+            end = min(end, at)
+    value = line[begin:end].rstrip()
+    quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    lines[mark.line] = line[:begin] + quoted + line[begin + len(value) :]
+    return "\n".join(lines), mark.line, quoted
+
+
 def read_yaml(text: str) -> Document:
-    """Parse text; any problem is a ScenarioError with the line where known."""
+    """Parse text; a problem that stops the reading is a ScenarioError with the line where
+    known. An unquoted value with a colon in it is reported in `errors`, then read as if
+    quoted, so that the other mistakes in the file are found in the same pass."""
     text = without_directives(text)
+    repaired: list[tuple[int, str]] = []
+    while True:
+        try:
+            doc = _read(text)
+        except _Unreadable as stop:
+            fix = _colon_repair(stop.yaml_error, text) if len(repaired) < _MAX_REPAIRS else None
+            if fix is None:
+                if repaired:  # report what was found before the reader had to stop
+                    found = [*_colon_errors(repaired, None), stop.error]
+                    raise ScenarioErrors(in_file_order(found)) from None
+                raise stop.error from None
+            text, line, quoted = fix
+            repaired.append((line, quoted))
+            continue
+        if not repaired:
+            return doc
+        return Document(doc.data, doc.lines, tuple(_colon_errors(repaired, _places(text))))
+
+
+def _colon_errors(repaired: list[tuple[int, str]], places: _Places | None) -> list[ScenarioError]:
+    errors = []
+    for line, quoted in repaired:
+        path: Path = ()
+        if places is not None:
+            on_line = [k for k in places.keys if k[0] == line]
+            if on_line:
+                path = max(on_line, key=lambda k: k[1])[2]
+        errors.append(ScenarioError(f"{QUOTE_HELP}; write {quoted}", path, line=line + 1))
+    return errors
+
+
+class _Unreadable(Exception):
+    def __init__(self, error: ScenarioError, yaml_error: YAMLError | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.yaml_error = yaml_error
+
+
+def _read(text: str) -> Document:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             _refuse_tags(text)
             loaded = _yaml().load(text)
-    except ScenarioError:
-        raise
+    except ScenarioError as exc:
+        raise _Unreadable(exc, None) from None
     except YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if "duplicate key" in problem:
-            raise _duplicate(exc, text) from None
-        raise ScenarioError(f"not valid YAML: {problem}", line=_mark_line(exc)) from None
+            raise _Unreadable(_duplicate(exc, text), exc) from None
+        error = ScenarioError(f"not valid YAML: {problem}", line=_mark_line(exc))
+        raise _Unreadable(error, exc) from None
     except ValueError as exc:  # e.g. a number ruamel cannot build
-        raise ScenarioError(f"not valid YAML: {exc}") from None
+        raise _Unreadable(ScenarioError(f"not valid YAML: {exc}"), None) from None
     lines: dict[Path, int] = {}
     return Document(_plain(loaded, (), lines), lines)
 
