@@ -146,3 +146,25 @@ def scenarios() -> None:
         except ScenarioError as exc:
             title = f"(invalid: {exc.message})"
         click.echo(f"{name:24s} {title}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Where to write the HTML file [default: FOLDER/report.html]",
+)
+def report(folder: Path, out: Path | None) -> None:
+    """Write one self-contained HTML report of FOLDER (a run or a compare folder)."""
+    from sim import report as reporting
+    from sim.run_folder import RunFolderError
+
+    try:
+        path = reporting.write(folder, out)
+    except (RunFolderError, reporting.OutputError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        target = out if out is not None else folder / reporting.REPORT
+        _fail(f"sim: cannot write {target}: {exc.strerror or exc}", 1)
+    click.echo(f"Report: {path}")
