@@ -98,6 +98,17 @@ def test_run_report_lists_every_scenario_value_beside_its_source(
     assert html.unescape(raw.group(1)) == (report_folders["a"] / "scenario.yaml").read_text()
 
 
+def test_a_run_where_nothing_exits_says_so(report_folders: dict[str, Path], tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    shutil.copytree(report_folders["b"], folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    summary.update(exit_date=None, days_to_exit=None, p_exit_by={}, p_exit_by_ci95={})
+    (folder / "summary.json").write_text(json.dumps(summary))
+    page = report.render(folder)
+    assert "No trial exited by the horizon." in page
+    assert "P(exit) by each dated event" not in page
+
+
 def test_scenario_table_gives_each_source_to_its_value() -> None:
     text = """\
 start: 2026-01-01
@@ -243,6 +254,7 @@ def test_sim_report_writes_the_file(report_folders: dict[str, Path], tmp_path: P
     [
         ("missing", 2, "no such run folder"),
         ("empty", 2, "not a run folder"),
+        ("a_file", 2, "a file; sim report takes the folder"),
         ("old_run", 2, "reads format 2"),
         ("old_compare", 2, "reads format 2"),
         ("bad_chart", 2, "not a readable SVG chart"),
@@ -256,6 +268,8 @@ def test_sim_report_refuses_bad_input_in_one_line(
     folder, args = tmp_path / "f", []
     if case == "empty":
         folder.mkdir()
+    elif case == "a_file":
+        folder.write_text("name: x\n")
     elif case == "old_run":
         shutil.copytree(report_folders["b"], folder)
         info = json.loads((folder / "run.json").read_text())

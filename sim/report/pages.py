@@ -242,6 +242,10 @@ def compare_page(folder: Path) -> Page:
 def page(folder: str | Path) -> Page:
     """The page for a run folder or a compare folder."""
     folder = Path(folder)
+    if folder.is_file():
+        raise RunFolderError(
+            f"{folder}: a file; sim report takes the folder that a run or a comparison wrote"
+        )
     if folder.is_dir() and (folder / COMPARE).is_file():
         return compare_page(folder)
     return run_page(folder)
