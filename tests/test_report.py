@@ -257,6 +257,7 @@ def test_sim_report_writes_the_file(report_folders: dict[str, Path], tmp_path: P
         ("a_file", 2, "a file; sim report takes the folder"),
         ("old_run", 2, "reads format 2"),
         ("old_compare", 2, "reads format 2"),
+        ("compare_without_title", 2, "compare.json: malformed (runs[1] has no title)"),
         ("bad_chart", 2, "not a readable SVG chart"),
         ("out_is_folder", 2, "is a folder"),
         ("out_folder_missing", 2, "does not exist"),
@@ -278,6 +279,11 @@ def test_sim_report_refuses_bad_input_in_one_line(
         shutil.copytree(report_folders["compare"], folder)
         doc = json.loads((folder / "compare.json").read_text())
         (folder / "compare.json").write_text(json.dumps({**doc, "format": 1}))
+    elif case == "compare_without_title":
+        shutil.copytree(report_folders["compare"], folder)
+        doc = json.loads((folder / "compare.json").read_text())
+        del doc["runs"][1]["title"]
+        (folder / "compare.json").write_text(json.dumps(doc))
     elif case == "bad_chart":
         shutil.copytree(report_folders["b"], folder)
         (folder / "charts" / "when.svg").write_text("<svg><g></svg>")
@@ -326,6 +332,15 @@ def test_the_wheel_carries_the_templates(tmp_path: Path) -> None:
     assert "sim/report/templates/style.css" in names
 
 
-def test_a_bad_folder_raises_for_the_python_api(tmp_path: Path) -> None:
+def test_a_bad_folder_raises_for_the_python_api(
+    report_folders: dict[str, Path], tmp_path: Path
+) -> None:
     with pytest.raises(RunFolderError, match="no such run folder"):
         report.render(tmp_path / "nothing")
+    folder = tmp_path / "run"
+    shutil.copytree(report_folders["b"], folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    del summary["scenario_sha256"]
+    (folder / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(RunFolderError, match=r"incomplete .*scenario_sha256"):
+        report.render(folder)

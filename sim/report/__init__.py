@@ -45,7 +45,11 @@ def render_page(p: Page) -> str:
 def render(folder: str | Path) -> str:
     """The report of a run or compare folder as HTML text; RunFolderError if the folder
     cannot be read."""
-    return render_page(page(folder))
+    p = page(folder)
+    try:
+        return render_page(p)
+    except jinja2.UndefinedError as exc:  # a field the folder's files should have had
+        raise RunFolderError(f"{folder}: incomplete ({exc.message}); make it again") from None
 
 
 def write(folder: str | Path, out: Path | None = None) -> Path:

@@ -182,10 +182,13 @@ def _difference(metric: dict[str, Any], d: dict[str, Any] | None) -> dict[str, A
     if d is None:
         return None
     probability = metric["kind"] == "probability"
+    value = float(d["value"])
     scale, unit, digits = (100.0, "pp", 2) if probability else (1.0, "days", 0)
+    if not probability and round(abs(value)) == 1:
+        unit = "day"
     bounds = d.get("ci95")
     return {
-        "value": _signed(scale * float(d["value"]), unit, digits),
+        "value": _signed(scale * value, unit, digits),
         "ci": (
             f"{_signed(scale * float(bounds[0]), '', digits).strip()} to "
             f"{_signed(scale * float(bounds[1]), unit, digits)}"
@@ -204,6 +207,9 @@ def _value(metric: dict[str, Any], v: Any) -> str:
     return pct(float(v)) if metric["kind"] == "probability" else str(v)
 
 
+_RUN_FIELDS = ("label", "name", "title", "folder", "seed", "trials", "start", "horizon")
+
+
 def compare_page(folder: Path) -> Page:
     path = folder / COMPARE
     try:
@@ -215,6 +221,10 @@ def compare_page(folder: Path) -> Page:
     check_format(folder, doc, "compare")
     try:
         runs = doc["runs"]
+        for i, r in enumerate(runs):
+            missing = [k for k in _RUN_FIELDS if k not in r]
+            if missing:
+                raise ValueError(f"runs[{i}] has no {', '.join(missing)}")
         metrics = [
             {
                 "label": m["label"],
@@ -224,8 +234,8 @@ def compare_page(folder: Path) -> Page:
             }
             for m in doc["metrics"]
         ]
-        if any(len(m["values"]) != len(runs) for m in metrics):
-            raise ValueError("a metric has not one value per run")
+        if any(len(m[k]) != len(runs) for m in metrics for k in ("values", "differences")):
+            raise ValueError("a metric has not one value and one difference per run")
         title = " vs ".join(str(r["label"]) for r in runs)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise RunFolderError(f"{path}: malformed ({exc}); run the comparison again") from None
