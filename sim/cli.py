@@ -344,3 +344,25 @@ def compare_command(
 def compare_charts() -> Callable[..., None] | None:
     """The compare charts' writer; None until `sim.charts.compare` is wired in."""
     return None
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Where to write the HTML file [default: FOLDER/report.html]",
+)
+def report(folder: Path, out: Path | None) -> None:
+    """Write one self-contained HTML report of FOLDER (a run or a compare folder)."""
+    from sim import report as reporting
+    from sim.run_folder import RunFolderError
+
+    try:
+        path = reporting.write(folder, out)
+    except (RunFolderError, reporting.OutputError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        target = out if out is not None else folder / reporting.REPORT
+        _fail(f"sim: cannot write {target}: {exc.strerror or exc}", 1)
+    click.echo(f"Report: {path}")
