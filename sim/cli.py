@@ -65,6 +65,7 @@ def main() -> None:
 )
 @click.option("--workers", type=click.IntRange(min=1), help="Processes to use [default: all cores]")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary JSON on stdout.")
+@click.option("--no-charts", is_flag=True, help="Skip the charts (charts/ stays empty).")
 def run(
     scenario: str | None,
     trials: int | None,
@@ -72,6 +73,7 @@ def run(
     out: Path,
     workers: int | None,
     as_json: bool,
+    no_charts: bool,
 ) -> None:
     """Run SCENARIO (a YAML file or a bundled name; default: the bundled baseline)."""
     from sim import runner, terminal  # numpy, pandas, simpy: imported only for a run
@@ -98,6 +100,7 @@ def run(
                 seed=seed,
                 workers=workers,
                 progress=lambda n: bar.advance(task, n),
+                charts=not no_charts,
             )
     except OSError as exc:
         _fail(f"sim: cannot write the run folder under {out}: {exc.strerror or exc}", 1)

@@ -95,6 +95,15 @@ def scenario_as_run(scenario: Scenario) -> str:
     return out.getvalue()
 
 
+def _write_charts(run: Run, scenario: Scenario) -> None:
+    """Draw the run's charts from what it wrote (matplotlib is imported only here)."""
+    from sim.charts import write_run_charts
+
+    run.__dict__["scenario"] = scenario  # the scenario as run, already parsed
+    assert run.folder is not None
+    write_run_charts(run, run.folder / CHARTS)
+
+
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -111,8 +120,11 @@ def run(
     seed: int | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    charts: bool = True,
 ) -> Run:
-    """Run every trial and write `out/<name>/<run id>/`; returns the run, read from memory."""
+    """Run every trial and write `out/<name>/<run id>/`; returns the run, read from memory.
+    With `charts`, the charts are drawn into its `charts/` before the folder is put in
+    place, so they are part of the atomic folder."""
     scenario = dataclasses.replace(
         scenario,
         trials=scenario.trials if trials is None else trials,
@@ -136,6 +148,8 @@ def run(
         summary = builder.result()
         summary["scenario_sha256"] = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
         write_json(tmp / SUMMARY, summary)
+        if charts:
+            _write_charts(Run(summary=summary, scenario_text=as_run, folder=tmp), scenario)
         finished = dt.datetime.now(dt.UTC)
         write_json(
             tmp / RUN_INFO,
