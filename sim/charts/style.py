@@ -340,7 +340,12 @@ def no_data(ax: Axes, message: str) -> None:
 
 
 def extent(text: Text, fig: Figure) -> Any:
-    return text.get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined]
+    """The box of the text itself, in pixels (an annotation's own extent also covers its
+    leader line, which may run past other labels)."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    if hasattr(text, "update_positions"):
+        text.update_positions(renderer)
+    return Text.get_window_extent(text, renderer)
 
 
 def overlapping(texts: Sequence[Text], fig: Figure, gap: float = 0.0) -> list[tuple[int, int]]:
