@@ -24,6 +24,15 @@ FOOTNOTE = (
 )
 NOTICE_STATES = data.STATES[:4]  # exited, pending, revoked, voided
 ZOOM_BELOW = 0.30
+SHORT = {  # names beside the bands at the horizon
+    "exited": "exited",
+    "notice_pending": "pending",
+    "revoked": "revoked",
+    "voided": "voided",
+    "blocked": "blocked",
+    "under_way": "under way",
+    "no_move": "no move",
+}
 
 
 def stack(
@@ -56,7 +65,7 @@ def end_labels(
         if v > 0 and v / top > 0.025:
             texts.append(
                 ax.annotate(
-                    style.pct(v),
+                    f"{SHORT[s]} {style.pct(v)}",
                     xy=(cal.edges[-1], min(bottom + v / 2, top)),
                     xytext=(5, 0),
                     textcoords="offset points",
@@ -93,12 +102,12 @@ def plot_states(run: Run) -> Figure:
         handles[::-1],
         labels[::-1],
         loc="upper left",
-        bbox_to_anchor=(1.06, 1.0),
+        bbox_to_anchor=(1.17, 1.0),
         title="state (top to bottom)",
         title_fontsize=10,
         alignment="left",
     )
-    ends = end_labels(ax, cal, shares, data.STATES, 1.0)
+    ends = [end_labels(ax, cal, shares, data.STATES, 1.0)]
     marks = style.mark_dates(ax, style.event_groups(run), run.scenario.horizon)
     if low is not None:
         stack(low, cal, shares, NOTICE_STATES)
@@ -107,7 +116,7 @@ def plot_states(run: Run) -> Figure:
         low.set_ylabel("share of trials")
         low.set_title("Magnified: trials with a notice", fontsize=11)
         style.mark_dates(low, style.event_groups(run), run.scenario.horizon, labels=False)
-        ends += end_labels(low, cal, shares, NOTICE_STATES, top)
+        ends.append(end_labels(low, cal, shares, NOTICE_STATES, top))
         ax.tick_params(labelbottom=True)
     elif noticed == 0:
         ax.text(
@@ -122,4 +131,6 @@ def plot_states(run: Run) -> Figure:
             bbox={"facecolor": "white", "alpha": 0.8, "lw": 0},
         )
     style.stagger(fig, ax, marks)
+    for texts in ends:
+        style.spread_right(fig, texts)
     return fig

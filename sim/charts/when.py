@@ -95,17 +95,12 @@ def plot_when(run: Run) -> Figure:
         end_label(ax, cal, notices.final, style.pct(notices.final), style.NOTICE_COLOUR),
     ]
     legend(ax)
-    if exits.count[-1] == 0:
+    if exits.count[-1] == 0:  # said just above the flat line, clear of the notice curve
         ax.text(
-            0.5,
-            0.5,
-            f"No exit took effect in {exits.n:,} trials",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=13,
-            color=style.GREY,
-        )
+            0.5, 0.04, f"No exit took effect in {exits.n:,} trials", transform=ax.transAxes,
+            ha="center", va="bottom", fontsize=13, color=style.GREY,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 2},
+        )  # fmt: skip
     style.stagger(fig, ax, labels)
     style.spread_right(fig, ends)
     return fig
