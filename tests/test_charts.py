@@ -359,3 +359,18 @@ def test_compare_charts(baseline: Run, other_seed: Run, tmp_path: Path) -> None:
     (end,) = [t for t in texts_of(paired) if (t.get_gid() or "").startswith("final:")]
     _, mean, half = end.get_gid().split(":")
     assert float(mean) == 0 and float(half) == 0  # a run minus itself: no difference, no noise
+
+
+def test_charts_drawn_by_the_helper_process_are_the_same(tmp_path: Path) -> None:
+    """With two workers, a helper process draws some charts (`sim.chart_jobs`): the files
+    are byte-identical to those drawn in one process."""
+    s = small(trials=200)
+    one = runner.run(s, out=tmp_path / "one", workers=1)
+    two = runner.run(s, out=tmp_path / "two", workers=2)
+    names = sorted(p.name for p in (one.folder / "charts").iterdir())
+    assert names == sorted(p.name for p in (two.folder / "charts").iterdir())
+    assert len(names) == 10
+    for name in names:
+        assert (one.folder / "charts" / name).read_bytes() == (
+            two.folder / "charts" / name
+        ).read_bytes(), name

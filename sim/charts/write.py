@@ -8,7 +8,7 @@ date in the metadata) and the same PNG bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -42,10 +42,12 @@ def save(fig: Figure, folder: Path, stem: str) -> list[Path]:
     return paths
 
 
-def write_run_charts(run: Run, folder: Path) -> list[Path]:
-    """Every run chart, as PNG and SVG, into `folder` (created if missing)."""
+def write_run_charts(run: Run, folder: Path, stems: Sequence[str] | None = None) -> list[Path]:
+    """Every run chart (or those named in `stems`), as PNG and SVG, into `folder` (created
+    if missing)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
     for stem, chart in RUN_CHARTS.items():
-        paths += save(chart(run), folder, stem)
+        if stems is None or stem in stems:
+            paths += save(chart(run), folder, stem)
     return paths
