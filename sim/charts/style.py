@@ -103,9 +103,9 @@ LOSS_STYLES: dict[str, dict[str, Any]] = {
         "edgecolor": "#555555",
         "label": "superseded by another route's notice",
     },
-    "active": {
-        "facecolor": STATE_COLOURS["under_way"],
-        "edgecolor": STATE_COLOURS["under_way"],
+    "active": {  # such a trial ends as "no move" (unless another route filed): its grey
+        "facecolor": STATE_COLOURS[Outcome.NO_MOVE.value],
+        "edgecolor": "#555555",
         "label": "still under way at the horizon",
     },
 }
