@@ -100,6 +100,7 @@ def main(ctx: click.Context) -> None:
     "--json", "as_json", is_flag=True, help="Print the run folder and the summary JSON on stdout."
 )
 @click.option("--strict", is_flag=True, help=STRICT_HELP)
+@click.option("--no-charts", is_flag=True, help="Skip the charts (charts/ stays empty).")
 def run(
     scenario: str | None,
     trials: int | None,
@@ -109,6 +110,7 @@ def run(
     at_text: str | None,
     as_json: bool,
     strict: bool,
+    no_charts: bool,
 ) -> None:
     """Run SCENARIO (a YAML file or a bundled name; default: the bundled baseline)."""
     from sim import runner, terminal  # numpy, pandas, simpy: imported only for a run
@@ -137,6 +139,7 @@ def run(
                 workers=workers,
                 progress=lambda n: bar.advance(task, n),
                 at=at,
+                charts=not no_charts,
             )
     except runner.RunOptionError as exc:
         _fail(f"sim: {exc}")
@@ -341,9 +344,11 @@ def compare_command(
         compare_text.print_comparison(Console(), result.comparison, result.folder)
 
 
-def compare_charts() -> Callable[..., None] | None:
-    """The compare charts' writer; None until `sim.charts.compare` is wired in."""
-    return None
+def compare_charts() -> Callable[..., None]:
+    """The compare charts' writer (matplotlib is imported only when it draws)."""
+    from sim.api import compare_chart_writer
+
+    return compare_chart_writer()
 
 
 @main.command()

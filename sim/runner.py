@@ -16,6 +16,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,7 @@ import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
 from sim import __version__
+from sim.chart_jobs import ChartJobs
 from sim.draws import blocks, draw_block
 from sim.engines import des
 from sim.language.model import Scenario
@@ -50,6 +52,16 @@ def simulate_block(scenario: Scenario, block: int, n: int) -> pd.DataFrame:
     return frame(scenario, draws, des.run_block(scenario, draws))
 
 
+def _context() -> BaseContext:
+    """forkserver (spawn where there is none): never fork a parent that runs threads, such
+    as the progress bar's refresher."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["sim.runner"])  # workers start with it imported
+    return context
+
+
 def _tables(scenario: Scenario, workers: int) -> Iterator[pd.DataFrame]:
     """Block tables in block order; at most a few blocks ahead are held in memory."""
     todo = blocks(scenario.trials)
@@ -57,13 +69,7 @@ def _tables(scenario: Scenario, workers: int) -> Iterator[pd.DataFrame]:
         for block, n in todo:
             yield simulate_block(scenario, block, n)
         return
-    # forkserver (spawn where there is none): never fork a parent that runs threads, such as
-    # the progress bar's refresher
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["sim.runner"])  # workers start with it imported
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         pending: deque[Future[pd.DataFrame]] = deque()
         for block, n in todo:
             pending.append(pool.submit(simulate_block, scenario, block, n))
@@ -127,8 +133,11 @@ def run(
     workers: int | None = None,
     progress: Progress | None = None,
     at: list[dt.date] | None = None,
+    charts: bool = True,
 ) -> Run:
-    """Run every trial and write `out/<name>/<run id>/`; returns the run, read from memory."""
+    """Run every trial and write `out/<name>/<run id>/`; returns the run, read from memory.
+    With `charts`, the charts are drawn into its `charts/` before the folder is put in
+    place, so they are part of the atomic folder."""
     scenario = dataclasses.replace(
         scenario,
         trials=scenario.trials if trials is None else trials,
@@ -139,6 +148,26 @@ def run(
     sha256 = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
     workers = default_workers() if workers is None else workers
     started = dt.datetime.now(dt.UTC)
+    # matplotlib is imported (and a helper process started) while the trials run
+    jobs = ChartJobs(_context() if workers > 1 else None) if charts else None
+    try:
+        return _run(scenario, as_run, sha256, at, out, workers, started, progress, jobs)
+    finally:
+        if jobs is not None:
+            jobs.close()
+
+
+def _run(
+    scenario: Scenario,
+    as_run: str,
+    sha256: str,
+    at: list[dt.date],
+    out: Path,
+    workers: int,
+    started: dt.datetime,
+    progress: Progress | None,
+    jobs: ChartJobs | None,
+) -> Run:
     run_id = _run_id(started, scenario.seed, sha256)
     with atomic_folder(Path(out) / scenario.name, run_id) as folder:
         tmp = folder.tmp
@@ -164,6 +193,8 @@ def run(
         summary = builder.result()
         summary["scenario_sha256"] = sha256
         write_json(tmp / SUMMARY, summary)
+        if jobs is not None:
+            jobs.draw(Run(summary=summary, scenario_text=as_run, folder=tmp), scenario)
         finished = dt.datetime.now(dt.UTC)
         write_json(
             tmp / RUN_INFO,

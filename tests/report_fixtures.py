@@ -1,7 +1,7 @@
 """Real run folders and a compare folder for the report tests.
 
-Charts are drawn here with matplotlib (SVG with real <text>) because the report must inline
-whatever a folder's charts/ holds; compare.json is written by hand in the documented format
+The run's charts are the real ones `sim run` draws, and the compare folder's the real ones
+`sim compare` draws; compare.json is written by hand in the documented format
 (2) from the runs' own trials, so its numbers can be checked against these computations.
 """
 
@@ -71,46 +71,16 @@ notice:
 """
 
 
-def make_run(out: Path, p_decides: float = 0.6, seed: int = 11, trials: int = 1000) -> Path:
+def make_run(
+    out: Path, p_decides: float = 0.6, seed: int = 11, trials: int = 1000, charts: bool = False
+) -> Path:
+    """A run folder; with `charts`, the real charts of `sim run` in its charts/."""
     text = SCENARIO.replace("P_DECIDES", str(p_decides))
-    result = run(loads(text, "small.yaml"), out=out, seed=seed, trials=trials, workers=1)
+    result = run(
+        loads(text, "small.yaml"), out=out, seed=seed, trials=trials, workers=1, charts=charts
+    )
     assert result.folder is not None
     return result.folder
-
-
-def add_charts(folder: Path, names: tuple[str, ...] = ("outcomes", "when")) -> list[str]:
-    """Small real charts (text kept as <text>) in folder/charts; returns their titles.
-    Drawn from summary.json in a run folder, from compare.json in a compare folder."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    if (folder / "summary.json").is_file():
-        summary = json.loads((folder / "summary.json").read_text())
-        name, p, bars = summary["name"], summary["p_exit"], summary["outcomes"]
-    else:
-        doc = json.loads((folder / "compare.json").read_text())
-        name, p = "comparison", doc["metrics"][0]["values"][-1]
-        values = doc["metrics"][0]["values"]
-        bars = {r["label"]: v for r, v in zip(doc["runs"], values, strict=True)}
-    titles = []
-    with plt.rc_context({"svg.fonttype": "none"}):
-        for chart in names:
-            fig, ax = plt.subplots(figsize=(6.4, 3.2))
-            title = f"{chart} of {name}"
-            if chart == "when":
-                ax.step([0, 400, 800], [0, p / 2, p], color="#D55E00")
-                ax.fill_between([0, 400, 800], [0, p / 3, p * 0.8], [0, p, p * 1.2], alpha=0.3)
-            else:
-                ax.barh(list(bars), list(bars.values()), color="#0072B2")
-            ax.set_title(title)
-            fig.tight_layout()
-            fig.savefig(folder / "charts" / f"{chart}.svg")
-            fig.savefig(folder / "charts" / f"{chart}.png", dpi=50)
-            plt.close(fig)
-            titles.append(title)
-    return titles
 
 
 def difference(a: np.ndarray, b: np.ndarray, paired: bool) -> dict[str, Any]:
@@ -196,4 +166,8 @@ def make_compare(folders: list[Path], dest: Path) -> dict[str, Any]:
     }
     (dest / "charts").mkdir(parents=True)
     (dest / "compare.json").write_text(json.dumps(doc, indent=2))
+    from sim.charts.compare import write_compare_charts
+
+    labels = [r["label"] for r in doc["runs"]]
+    write_compare_charts(runs, labels, dest / "charts", [paired(i) for i in range(1, len(runs))])
     return doc

@@ -195,6 +195,7 @@ def test_run_exits_zero_with_one_complete_folder(small_run) -> None:
     folder = the_run_folder(out)  # and no leftover .partial-* folder beside it
     assert {p.name for p in folder.iterdir()} == RUN_FILES
     assert (folder / "charts").is_dir()
+    assert {p.suffix for p in (folder / "charts").iterdir()} == {".png", ".svg"}
     assert not list(out.rglob(".partial-*"))
     assert str(folder.name) in proc.stdout  # the terminal says where the run went
 
@@ -248,7 +249,7 @@ def test_run_writes_the_scenario_as_run(small_run) -> None:
 def test_run_ids_are_never_reused(tmp_path: Path) -> None:
     # This scenario has no `trials` or `seed` key: the run writes both in.
     write(tmp_path, "good.yaml", GOOD.replace("trials: 5000\n", "").replace("seed: 11\n", ""))
-    args = ("run", "good.yaml", "--trials", "50", "--out", "OUT", "--workers", "1")
+    args = ("run", "good.yaml", "--trials", "50", "--out", "OUT", "--workers", "1", "--no-charts")
     first = sim(*args, cwd=tmp_path)
     second = sim(*args, cwd=tmp_path)
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
@@ -266,7 +267,7 @@ def test_run_json_prints_the_summary(tmp_path: Path) -> None:
     write(tmp_path, "good.yaml", GOOD)
     proc = sim(
         "run", "good.yaml", "--json", "--trials", "300", "--out", "OUT", "--workers", "1",
-        cwd=tmp_path,
+        "--no-charts", cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     printed = json.loads(proc.stdout)
@@ -279,7 +280,9 @@ def test_run_json_prints_the_summary(tmp_path: Path) -> None:
 
 
 def test_run_without_argument_runs_the_bundled_baseline(tmp_path: Path) -> None:
-    proc = sim("run", "--trials", "200", "--workers", "1", "--out", "OUT", cwd=tmp_path)
+    proc = sim(
+        "run", "--trials", "200", "--workers", "1", "--out", "OUT", "--no-charts", cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in (tmp_path / "OUT").iterdir()) == ["baseline"]
     folder = the_run_folder(tmp_path / "OUT", "baseline")
@@ -291,7 +294,7 @@ def test_run_without_argument_runs_the_bundled_baseline(tmp_path: Path) -> None:
 def test_workers_do_not_change_the_results(tmp_path: Path) -> None:
     """Trials are split into blocks of 1000: 2500 trials make three blocks."""
     write(tmp_path, "good.yaml", GOOD)
-    common = ("run", "good.yaml", "--trials", "2500", "--seed", "3")
+    common = ("run", "good.yaml", "--trials", "2500", "--seed", "3", "--no-charts")
     one = sim(*common, "--workers", "1", "--out", "ONE", cwd=tmp_path)
     two = sim(*common, "--workers", "2", "--out", "TWO", cwd=tmp_path)
     assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr

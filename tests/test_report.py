@@ -158,10 +158,11 @@ def test_everything_from_the_folder_is_escaped_and_nothing_is_fetched(
 def test_charts_are_inlined_as_svg_with_their_text(report_folders: dict[str, Path]) -> None:
     page = report.render(report_folders["a"])
     files = chart_files(report_folders["a"])
-    assert [f.name for f in files] == ["when.svg", "outcomes.svg"]  # fixed order, PNG ignored
-    assert page.count("<svg") == 2
+    names = [f.name for f in files]  # fixed order, PNG ignored
+    assert names == ["when.svg", "stopped.svg", "routes.svg", "states.svg", "how_long.svg"]
+    assert page.count("<svg") == 5
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page and "<metadata" not in page
-    assert re.search(r"<text[^>]*>when of small</text>", page)
+    assert re.search(r"<text[^>]*>When: the chance that the exit has taken effect", page)
     ids = re.findall(r'\sid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
     for ref in re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', page):
@@ -214,9 +215,9 @@ def test_compare_report_shows_values_differences_and_marks(report_folders: dict[
     median = _cells(page, "median exit date")
     assert median[1] == doc["metrics"][2]["values"][0]
     assert "no interval" in median[2] and "noise" not in median[2]
-    assert page.count("<svg") == 3
-    assert page.index("when of comparison") < page.index("diff_when of comparison")
-    assert page.index("diff_when of comparison") < page.index("outcome_shares of comparison")
+    assert page.count("<svg") == 5  # overlay, two differences, outcomes, funnels
+    names = [f.name for f in chart_files(report_folders["compare"])]
+    assert names[-2:] == ["outcomes.svg", "funnels.svg"] and names[0] == "when_overlay.svg"
 
 
 def test_the_paired_interval_is_narrower_than_the_unpaired_one(

@@ -52,16 +52,16 @@ def _scenario(trials: int = 2500, seed: int = 11, p: float = 0.5):
 
 def test_same_seed_twice_gives_identical_files(tmp_path: Path) -> None:
     s = _scenario()
-    a = runner.run(s, out=tmp_path / "a", workers=1)
-    b = runner.run(s, out=tmp_path / "b", workers=1)
+    a = runner.run(s, out=tmp_path / "a", workers=1, charts=False)
+    b = runner.run(s, out=tmp_path / "b", workers=1, charts=False)
     for name in ("summary.json", "trials.parquet", "scenario.yaml"):
         assert (a.folder / name).read_bytes() == (b.folder / name).read_bytes(), name
 
 
 def test_results_do_not_depend_on_the_number_of_workers(tmp_path: Path) -> None:
     s = _scenario()
-    one = runner.run(s, out=tmp_path / "one", workers=1)
-    two = runner.run(s, out=tmp_path / "two", workers=2)
+    one = runner.run(s, out=tmp_path / "one", workers=1, charts=False)
+    two = runner.run(s, out=tmp_path / "two", workers=2, charts=False)
     assert one.summary == two.summary
     pd.testing.assert_frame_equal(
         pd.read_parquet(one.folder / "trials.parquet"),
@@ -94,7 +94,7 @@ def test_editing_one_value_leaves_the_other_draws_alone() -> None:
 
 
 def test_summary_fields_agree_with_the_trials_table(tmp_path: Path) -> None:
-    res = runner.run(_scenario(), out=tmp_path, workers=1)
+    res = runner.run(_scenario(), out=tmp_path, workers=1, charts=False)
     summary = json.loads((res.folder / "summary.json").read_text())
     t = pd.read_parquet(res.folder / "trials.parquet")
     n = len(t)
@@ -142,11 +142,11 @@ def test_a_failed_run_leaves_nothing_behind(
 
     monkeypatch.setattr(runner, "simulate_block", failing)
     with pytest.raises(RuntimeError):
-        runner.run(_scenario(), out=tmp_path, workers=1)
+        runner.run(_scenario(), out=tmp_path, workers=1, charts=False)
     assert list((tmp_path / "test").iterdir()) == []
 
 
 def test_run_ids_are_never_reused(tmp_path: Path) -> None:
     s = _scenario(trials=50)
-    folders = {runner.run(s, out=tmp_path, workers=1).folder for _ in range(3)}
+    folders = {runner.run(s, out=tmp_path, workers=1, charts=False).folder for _ in range(3)}
     assert len(folders) == 3

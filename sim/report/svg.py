@@ -24,6 +24,7 @@ _SELECTORS = re.compile(r"([^{}]+)\{")
 
 # Run charts, then compare charts, by what their file names say; unknown ones come after.
 ORDER = (
+    "when_overlay",
     "when",
     "diff",
     "outcome",

@@ -1,0 +1,71 @@
+"""Draw a run's charts on two processes, with matplotlib imported while the trials run.
+
+Drawing the charts costs a few CPU-seconds (matplotlib's import, layout, and rendering
+every chart twice, as PNG and SVG). So that a run waits for as little of it as possible,
+`ChartJobs` starts when the run starts: a thread of this process imports matplotlib, and
+(with more than one worker) a helper process is started and imports it too, both while
+the trials run. When the summary is written, the helper draws some charts and this process
+draws the others, side by side.
+
+This module imports nothing heavy itself: `sim.charts` (and matplotlib) are imported only
+inside the thread and the helper.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any
+
+from sim.language.model import Scenario
+from sim.run_folder import CHARTS, Run
+
+# Charts drawn by the helper; this process draws the rest. Chosen so both halves take
+# about as long (stopped and how_long against when, states and routes).
+HELPER_CHARTS = ("stopped", "how_long")
+
+
+def _warm() -> None:
+    import sim.charts  # noqa: F401  # matplotlib and the chart modules, before they are needed
+
+
+def _draw(summary: dict[str, Any], scenario_text: str, folder: Path, stems: list[str]) -> None:
+    from sim.charts.write import write_run_charts
+
+    write_run_charts(Run(summary=summary, scenario_text=scenario_text, folder=folder),
+                     folder / CHARTS, stems)  # fmt: skip
+
+
+class ChartJobs:
+    """Started with the run; `draw` writes the charts into the run's `charts/`; `close`
+    always (it stops the helper)."""
+
+    def __init__(self, context: BaseContext | None) -> None:
+        self._import = threading.Thread(target=_warm, name="import-charts", daemon=True)
+        self._import.start()
+        self._pool = (
+            ProcessPoolExecutor(max_workers=1, mp_context=context) if context is not None else None
+        )
+        self._warmed: Future[None] | None = self._pool.submit(_warm) if self._pool else None
+
+    def draw(self, run: Run, scenario: Scenario) -> None:
+        from_helper: Future[None] | None = None
+        assert run.folder is not None
+        if self._pool is not None:
+            from_helper = self._pool.submit(
+                _draw, run.summary, run.scenario_text, run.folder, list(HELPER_CHARTS)
+            )
+        self._import.join()
+        from sim.charts.write import RUN_CHARTS, write_run_charts
+
+        run.__dict__["scenario"] = scenario  # the scenario as run, already parsed
+        here = [s for s in RUN_CHARTS if from_helper is None or s not in HELPER_CHARTS]
+        write_run_charts(run, run.folder / CHARTS, here)
+        if from_helper is not None:
+            from_helper.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
