@@ -57,6 +57,11 @@ def schema(scenario: Scenario, metadata: dict[str, object] | None = None) -> pa.
                 pa.field(f"challenge.{route.name}.{ch.name}.ruling", pa.string()),
                 pa.field(f"challenge.{route.name}.{ch.name}.day", pa.float64()),
             ]
+            if ch.appeal is not None:
+                fields += [
+                    pa.field(f"challenge.{route.name}.{ch.name}.appeal", pa.string()),
+                    pa.field(f"challenge.{route.name}.{ch.name}.appeal_day", pa.float64()),
+                ]
     fields += [pa.field(f"draw.{name}", pa.float64()) for name in drawn_names(scenario)]
     meta = {METADATA_KEY: json.dumps(metadata, sort_keys=True).encode()} if metadata else None
     return pa.schema(fields, metadata=meta)
@@ -102,6 +107,11 @@ def frame(scenario: Scenario, draws: Draws, records: list[TrialRecord]) -> pd.Da
             cc = [r.challenges[key] for r in records]
             cols[f"challenge.{key}.ruling"] = [c.ruling.value if c.ruling else None for c in cc]
             cols[f"challenge.{key}.day"] = np.array([c.day for c in cc], dtype=float)
+            if ch.appeal is not None:
+                cols[f"challenge.{key}.appeal"] = [c.appeal.value if c.appeal else None for c in cc]
+                cols[f"challenge.{key}.appeal_day"] = np.array(
+                    [c.appeal_day for c in cc], dtype=float
+                )
     for name, values in draws.columns.items():
         cols[f"draw.{name}"] = values
     return pd.DataFrame(cols)
