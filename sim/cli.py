@@ -189,8 +189,8 @@ def schema() -> None:
 
 @main.command()
 def scenarios() -> None:
-    """List the bundled scenarios: name, title and the installed file."""
-    for name in bundled.names():
+    """List the bundled scenarios, then the history replays: name, title and the file."""
+    for name in [*bundled.names(), *bundled.history_names()]:
         path = bundled.find(name)
         assert path is not None
         try:

@@ -132,7 +132,13 @@ def _earliest_after(s: Scenario, t: float, duration: Value) -> float:
 
 def earliest_deposit(s: Scenario) -> float | None:
     """The earliest time any route can deposit a notice, or None if none can start in time."""
-    times = []
+    times = list(_earliest_deposits(s).values())
+    return min(times) if times else None
+
+
+def _earliest_deposits(s: Scenario) -> dict[str, float]:
+    """Each route's earliest deposit, for the routes that can start by the horizon."""
+    times: dict[str, float] = {}
     for r in s.routes.values():
         t = 0.0
         if r.trigger is not None:
@@ -143,8 +149,11 @@ def earliest_deposit(s: Scenario) -> float | None:
                 t = float(event.day)
         for g in r.gates:
             t = _earliest_after(s, t, g.delay)
-        times.append(_earliest_after(s, t, r.notice_within))
-    return min(times) if times else None
+        t = _earliest_after(s, t, r.notice_within)
+        if s.treaty.earliest_notice_day is not None:
+            t = max(t, float(s.treaty.earliest_notice_day))
+        times[r.name] = t
+    return times
 
 
 def _horizon(s: Scenario) -> Iterator[ScenarioWarning]:
@@ -157,7 +166,12 @@ def _horizon(s: Scenario) -> Iterator[ScenarioWarning]:
                 ("routes",),
             )
         return
-    effect = _earliest_after(s, deposit, s.treaty.notice_period)
+    effect = min(
+        _earliest_after(
+            s, max(t, float(s.routes[r].effective_as_of_day or t)), s.treaty.notice_period
+        )
+        for r, t in _earliest_deposits(s).items()
+    )
     if effect >= s.end:
         yield ScenarioWarning(
             f"no notice can take effect by the horizon {s.horizon}: the earliest deposit is "
