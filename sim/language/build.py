@@ -422,7 +422,7 @@ def _rate_changes(
             if last_date is not None and when < last_date:
                 problems.add(
                     ScenarioError(
-                        f"rate changes must be listed in date order: {when} comes after "
+                        f"rate changes must be listed in date order: {when} is listed after "
                         f"{last_date}",
                         (*here, "at"),
                     )
@@ -438,7 +438,7 @@ def _rate_changes(
                     if last_date is not None and dated.date < last_date:
                         raise ScenarioError(
                             f"rate changes must be listed in date order: {event} "
-                            f"({dated.date}) comes after {last_date}",
+                            f"({dated.date}) is listed after {last_date}",
                             (*here, "at"),
                         )
                     last_date = dated.date

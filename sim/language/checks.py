@@ -60,6 +60,8 @@ def _values(s: Scenario) -> Iterator[tuple[Path, Value]]:
     for e in s.events.values():
         if e.hazard_per_year is not None:
             yield ("events", e.name, "hazard_per_year"), e.hazard_per_year
+            for i, change in enumerate(e.rate_changes):
+                yield ("events", e.name, "rate_changes", i, "hazard_per_year"), change.rate
     for r in s.routes.values():
         here: Path = ("routes", r.name)
         for i, g in enumerate(r.gates):
@@ -73,6 +75,9 @@ def _values(s: Scenario) -> Iterator[tuple[Path, Value]]:
         yield (*here, "notice_within"), r.notice_within
         for i, c in enumerate(r.challenges):
             yield (*here, "challenges", i, "delay"), c.delay
+            if c.appeal is not None:
+                yield (*here, "challenges", i, "appeal", "delay"), c.appeal.delay
+                yield (*here, "challenges", i, "appeal", "reverses"), c.appeal.reverses
     for i, eff in enumerate(s.revoked_by):
         yield ("notice", "revoked_by", i, "p"), eff.p
 
