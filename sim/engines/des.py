@@ -164,6 +164,7 @@ class Trial:
         cumulative hazard since its clock started reaches its unit exponential draw."""
         if event.after is not None:
             yield self.happened[event.after]
+            self._say(f"the hazard clock of {event.name} starts ({event.after})")
         exposure = self.d[hazard_exposure_name(event.name)]  # in units of rate x years
         since = self.env.now
         while True:
@@ -183,6 +184,7 @@ class Trial:
                 return
             exposure = max(0.0, exposure - rate * (self.env.now - since) / DAYS_PER_YEAR)
             since = self.env.now
+            self._say(f"the hazard of {event.name} is now {self._rate(event, since):g} a year")
 
     def _rate(self, event: Event, t: float) -> float:
         """The rate in force at t: that of the latest change already come (ties: the one
@@ -226,22 +228,28 @@ class Trial:
         return True
 
     def _dies(self, route: Route, effect: Effect) -> bool:
-        if self._coin(dies_on_name(route.name, effect.event)):
+        name = dies_on_name(route.name, effect.event)
+        if self._coin(name):
             self._stop(route.name, RouteStatus.DIED, effect.event)
             return True
-        self._say(f"route {route.name} survives {effect.event}")
+        self._say(
+            f"route {route.name} survives {effect.event} "
+            f"(draw {self.d[f'{name}.u']:.4f} against p = {self.d[f'{name}.p']:.4g})"
+        )
         return False
 
     def _revokes(self, effect: Effect) -> None:
         notice = self.notice
         if notice is None or notice.state is not _State.PENDING:
             return
-        if self._coin(revocation_name(effect.event)):
+        name = revocation_name(effect.event)
+        coin = f"draw {self.d[f'{name}.u']:.4f} against p = {self.d[f'{name}.p']:.4g}"
+        if self._coin(name):
             notice.state = _State.REVOKED
             notice.ended_by, notice.ended_day = effect.event, self.env.now
-            self._say(f"notice revoked at {effect.event}")
+            self._say(f"notice revoked at {effect.event} ({coin})")
         else:
-            self._say(f"notice not revoked at {effect.event}")
+            self._say(f"notice not revoked at {effect.event} ({coin})")
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -258,7 +266,10 @@ class Trial:
         if record.status is not RouteStatus.NOT_STARTED:
             return  # another route's notice came before the trigger
         record.status, record.start_day = RouteStatus.ACTIVE, self.env.now
-        self._say(f"route {route.name} starts")
+        self._say(
+            f"route {route.name} starts"
+            + (f" ({route.trigger} happened)" if route.trigger is not None else "")
+        )
         for effect in route.dies_on:
             if self.happened_at.get(effect.event) == self.env.now and self._dies(route, effect):
                 return  # it starts at the very instant one of its dies_on events happens
@@ -268,21 +279,35 @@ class Trial:
             yield self._at(t, GATE)
             if record.status is not RouteStatus.ACTIVE:
                 return  # died or superseded while the gate was pending
-            if not self._passes(route, gate):
+            passes = self._passes(route, gate)
+            if self.narrate is not None:
+                verdict = "passes" if passes else "fails"
+                self._say(
+                    f"route {route.name} gate {gate.name}: {self._test(route, gate)}: {verdict}"
+                )
+            if not passes:
                 record.gates[gate.name] = GateRecord(GateResult.FAILED, self.env.now)
                 self._stop(route.name, RouteStatus.FAILED, gate.name)
                 return
             record.gates[gate.name] = GateRecord(GateResult.PASSED, self.env.now)
             record.gates_passed += 1
-            self._say(f"route {route.name} passes {gate.name}")
         t = self.s.after(t, route.notice_within, self.d[notice_within_name(route.name)])
         earliest = self.s.treaty.earliest_notice_day
         if earliest is not None and t < earliest:
-            self._say(f"route {route.name} waits for the earliest notice date")
+            self._say(
+                f"route {route.name} waits for the earliest notice date, {self.s.date_of(earliest)}"
+            )
             t = float(earliest)
         yield self._at(t, DEPOSIT + index)
         if record.status is RouteStatus.ACTIVE:
             self.deposit(route)
+
+    def _test(self, route: Route, gate: Gate) -> str:
+        """The draw against its threshold, for the narration."""
+        name = gate_name(route.name, gate.name)
+        if gate.votes is not None:
+            return f"{self.d[f'{name}.ayes']:g} ayes, {gate.votes.needed} needed"
+        return f"draw {self.d[f'{name}.u']:.4f} against p = {self.d[f'{name}.p']:.4g}"
 
     def _passes(self, route: Route, gate: Gate) -> bool:
         name = gate_name(route.name, gate.name)
@@ -307,7 +332,10 @@ class Trial:
         effective = self.s.after(counts_from, self.s.treaty.notice_period, self.d[NOTICE_PERIOD])
         self.notice = _Notice(route.name, now, effective)
         self._stop(route.name, RouteStatus.DEPOSITED, None)
-        self._say(f"notice deposited by {route.name}; takes effect on day {effective:g}")
+        self._say(
+            f"notice deposited by route {route.name}; it takes effect on "
+            f"{self.s.date_of(effective)} unless revoked or voided first"
+        )
         self.env.process(self.takes_effect(self.notice))
         for challenge in route.challenges:
             self.env.process(self.challenge(route, challenge, self.notice))
@@ -338,8 +366,14 @@ class Trial:
             ruling = Ruling.UPHELD
         key = f"{route.name}.{challenge.name}"
         self.rulings[key] = ChallengeRecord(ruling, self.env.now)
-        self._say(f"ruling in {challenge.name}: {ruling.value}")
+        self._say(
+            f"ruling in {challenge.name}: {ruling.value} (draw {u:.4f}; voids below "
+            f"{challenge.voids_notice:g}, dismissed below "
+            f"{challenge.voids_notice + challenge.dismissed:g})"
+        )
         if ruling is Ruling.VOIDS_NOTICE:
+            if challenge.appeal is not None:
+                self._say("the notice is void while the appeal runs")
             notice.state = _State.VOIDED
             notice.ended_by, notice.ended_day = key, self.env.now
             if challenge.appeal is not None:
@@ -359,7 +393,10 @@ class Trial:
         result = AppealResult.REVERSES if reverses else AppealResult.AFFIRMS
         record = self.rulings[key]
         record.appeal, record.appeal_day = result, self.env.now
-        self._say(f"appeal in {challenge.name}: {result.value}")
+        self._say(
+            f"appeal in {challenge.name}: {result.value} the voiding (draw "
+            f"{self.d[f'{name}.u']:.4f} against reverses = {self.d[f'{name}.reverses']:.4g})"
+        )
         if reverses and notice.state is _State.VOIDED and notice.ended_by == key:
             if self.env.now < notice.effective_day:
                 notice.state = _State.PENDING
