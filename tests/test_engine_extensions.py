@@ -289,3 +289,54 @@ def test_notice_deposited_is_reserved_and_after_is_for_hazards() -> None:
     assert "did you mean 'notice_deposited'?" in _error(
         {"x": {"hazard_per_year": 1, "after": "notice_deposite"}}
     )
+
+
+EVERY_CONSTRUCT = """\
+name: ext
+start: 2027-01-01
+horizon: 2029-01-20
+treaty: {notice_period: 1y, earliest_notice: 2027-03-01}
+events:
+  congress_ends: {date: 2027-06-01}
+  misses: {date: 2027-09-01}
+  moves:
+    hazard_per_year: 0.2
+    rate_changes: [{at: misses, hazard_per_year: 1.0}, {at: 2028-01-01, hazard_per_year: 2}]
+  deal: {hazard_per_year: 0.5, after: notice_deposited}
+routes:
+  bill:
+    gates: [{name: signature, delay: 10d to 200d, p: 0.5}]
+    dies_on: [{event: congress_ends, until: signature}]
+    notice_effective_as_of: 2027-04-01
+  exec:
+    starts: after moves
+    gates: [{name: defy, delay: 30d, p: 0.5}]
+    challenges:
+      - name: suit
+        delay: 60d to 200d
+        outcomes: {voids_notice: 0.5, dismissed: 0.5}
+        appeal: {delay: 30d to 90d, reverses: 0.5}
+notice:
+  revoked_by: [deal]
+"""
+
+
+def test_the_json_schema_and_the_loader_accept_every_construct() -> None:
+    import jsonschema
+
+    from sim.language import json_schema, loads
+    from sim.language.yaml_reading import read_yaml
+
+    jsonschema.validate(read_yaml(EVERY_CONSTRUCT).data, json_schema())
+    s = loads(EVERY_CONSTRUCT, "ext.yaml")
+    assert uses_extensions(s) == [
+        "treaty.earliest_notice",
+        "events.rate_changes",
+        "events.after",
+        "dies_on.until",
+        "routes.notice_effective_as_of",
+        "challenges.appeal",
+    ]
+    bad = read_yaml(EVERY_CONSTRUCT.replace("reverses: 0.5", "reverses: 1.5")).data
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, json_schema())
