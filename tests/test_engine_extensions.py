@@ -160,6 +160,47 @@ def test_a_rate_may_start_at_zero_and_change_on_a_date() -> None:
     assert_proportion(float((day < 100 + YEAR).mean()), 1 - math.exp(-1), len(t))
 
 
+def test_a_change_before_the_clock_starts_sets_its_first_rate() -> None:
+    # the clock starts on day 100; the rate changed from 0.1 to 1.0 on day 50, so from
+    # day 100 it runs at 1.0: x = 100 + 365.25 E, P(by day 100 + 365.25) = 1 - exp(-1)
+    events = {
+        "d": {"date": date_after(100)},
+        "x": {
+            "hazard_per_year": 0.1,
+            "after": "d",
+            "rate_changes": [{"at": date_after(50), "hazard_per_year": 1.0}],
+        },
+    }
+    t = simulate(scenario({"r": route(starts="after x")}, events=events, trials=3000))
+    x = t["route.r.start_day"]
+    assert_proportion(float((x < 100 + YEAR).mean()), 1 - math.exp(-1), len(t))
+    inside = x.notna()
+    assert np.allclose(x[inside], 100 + YEAR * t.loc[inside, "draw.events.x.exposure"])
+
+
+def test_a_rate_may_change_at_the_deposit() -> None:
+    # y has rate 0 until the notice is deposited (day 20), then 1.0 a year: it revokes the
+    # notice at 20 + 365.25 E, before the 1000-day period ends with P = 1 - exp(-1000/365.25)
+    events = {
+        "y": {
+            "hazard_per_year": 0,
+            "rate_changes": [{"at": "notice_deposited", "hazard_per_year": 1.0}],
+        }
+    }
+    s = scenario(
+        {"r": route(gate("g", "20d"))},
+        events=events,
+        revoked_by=["y"],
+        notice_period="1000d",
+        trials=3000,
+    )
+    t = simulate(s)
+    assert_proportion(share(t, "outcome", "revoked"), 1 - math.exp(-1000 / YEAR), len(t))
+    revoked = t["outcome"] == "revoked"
+    expected = 20 + YEAR * t.loc[revoked, "draw.events.y.exposure"]
+    assert np.allclose(t.loc[revoked, "ended_day"], expected)
+
+
 # -- earliest notice and "as of" -----------------------------------------------------------
 
 
