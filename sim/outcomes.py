@@ -88,3 +88,6 @@ class TrialRecord:
     ended_day: float = math.nan
     routes: dict[str, RouteRecord] = field(default_factory=dict)
     challenges: dict[str, ChallengeRecord] = field(default_factory=dict)  # "route.challenge"
+    # when each hazard event whose time is not drawn up front (`after:`, `rate_changes:`)
+    # happened; absent if it did not
+    event_days: dict[str, float] = field(default_factory=dict)

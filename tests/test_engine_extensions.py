@@ -73,6 +73,8 @@ def test_a_hazard_clock_starts_at_its_event() -> None:
     t = simulate(s)
     started = t["route.r.start_day"]
     assert (started.dropna() >= 100).all()
+    # the engine's time for x is a column of the table (it is not a draw)
+    assert np.array_equal(t["event.x.day"], started, equal_nan=True)
     assert_proportion(float((started < 100 + YEAR * math.log(2)).mean()), 0.5, len(t))
     assert_proportion(float((started < 100 + YEAR).mean()), 1 - math.exp(-1), len(t))
 
@@ -381,3 +383,23 @@ def test_the_json_schema_and_the_loader_accept_every_construct() -> None:
     bad = read_yaml(EVERY_CONSTRUCT.replace("reverses: 0.5", "reverses: 1.5")).data
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, json_schema())
+
+
+def test_sim_query_asks_about_a_clocked_event(tmp_path: Path) -> None:
+    # the deal comes at rate 0.5/year from the deposit on day 50; given that it came by day
+    # 250 (P = 1 - exp(-0.5 * 200 / 365.25)), the 200-day notice was always revoked
+    from sim import runner
+    from sim.analysis.query import query
+    from sim.run_folder import load_run
+
+    s = scenario(
+        {"r": route(gate("g", "50d"))},
+        events={"deal": {"hazard_per_year": 0.5, "after": "notice_deposited"}},
+        revoked_by=["deal"],
+        notice_period="200d",
+        trials=3000,
+    )
+    run = load_run(runner.run(s, out=tmp_path, workers=1).folder)
+    a = query(run, [f"events.deal happened by {date_after(249)}"])
+    assert_proportion(a["share"], 1 - math.exp(-0.5 * 200 / YEAR), a["trials"])
+    assert a["p_exit"] == 0.0

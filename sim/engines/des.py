@@ -418,6 +418,13 @@ class Trial:
     def record(self) -> TrialRecord:
         notice = self.notice
         rec = TrialRecord(Outcome.NO_MOVE, routes=self.routes, challenges=self.rulings)
+        rec.event_days = {
+            e.name: self.happened_at[e.name]
+            for e in self.s.events.values()
+            if e.hazard_per_year is not None
+            and not e.is_plain_hazard
+            and e.name in self.happened_at
+        }
         if notice is None:
             stopped = (RouteStatus.FAILED, RouteStatus.DIED)
             if all(r.status in stopped for r in self.routes.values()):
