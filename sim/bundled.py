@@ -28,15 +28,28 @@ def digest() -> Path | None:
     return None
 
 
+HISTORY = "history"  # replays of past US withdrawals, named history/<stem>
+
+
 def names() -> list[str]:
     return sorted(p.stem for p in folder().glob("*.yaml"))
 
 
+def history_names() -> list[str]:
+    """The history replays, as `history/<stem>`: listed apart from the forecasts, since
+    they answer what happened, not what may."""
+    return sorted(f"{HISTORY}/{p.stem}" for p in (folder() / HISTORY).glob("*.yaml"))
+
+
 def find(name: str) -> Path | None:
-    """The bundled scenario called `name` (with or without .yaml), if there is one."""
+    """The bundled scenario called `name` (with or without .yaml), if there is one; a
+    history replay is named `history/<stem>`."""
     stem = name[:-5] if name.endswith(".yaml") else name
-    path = folder() / f"{stem}.yaml"
-    return path if path.is_file() and "/" not in name else None
+    sub, _, leaf = stem.rpartition("/")
+    if sub not in ("", HISTORY) or not leaf:
+        return None
+    path = folder() / sub / f"{leaf}.yaml"
+    return path if path.is_file() else None
 
 
 @dataclass(frozen=True)

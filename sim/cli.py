@@ -192,8 +192,8 @@ def schema() -> None:
 
 @main.command()
 def scenarios() -> None:
-    """List the bundled scenarios: name, title and the installed file."""
-    for name in bundled.names():
+    """List the bundled scenarios, then the history replays: name, title and the file."""
+    for name in [*bundled.names(), *bundled.history_names()]:
         path = bundled.find(name)
         assert path is not None
         try:
@@ -371,3 +371,46 @@ def report(folder: Path, out: Path | None) -> None:
         target = out if out is not None else folder / reporting.REPORT
         _fail(f"sim: cannot write {target}: {exc.strerror or exc}", 1)
     click.echo(f"Report: {path}")
+
+
+@main.command(name="trace")
+@click.argument("scenario", required=False)
+@click.option("--trial", type=int, help="The trial to narrate (0-based, as in trials.parquet).")
+@click.option("--outcome", help="Narrate the first trial that ended so, e.g. exited, revoked.")
+@click.option("--trials", type=click.IntRange(min=1), help="Trials, as the run used them.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed, as the run used it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the trace as JSON records.")
+@click.option("--strict", is_flag=True, help=STRICT_HELP)
+def trace_command(
+    scenario: str | None,
+    trial: int | None,
+    outcome: str | None,
+    trials: int | None,
+    seed: int | None,
+    as_json: bool,
+    strict: bool,
+) -> None:
+    """Narrate one trial of SCENARIO from its draws, dated line by line."""
+    import dataclasses
+
+    from sim.trace import TraceError, first_with_outcome, trace
+
+    if (trial is None) == (outcome is None):
+        _fail("sim trace: give exactly one of --trial N and --outcome NAME")
+    loaded = _load_scenario(scenario, strict)
+    loaded = dataclasses.replace(
+        loaded,
+        trials=loaded.trials if trials is None else trials,
+        seed=loaded.seed if seed is None else seed,
+    )
+    try:
+        number = trial if trial is not None else first_with_outcome(loaded, str(outcome))
+        told = trace(loaded, number)
+    except TraceError as exc:
+        _fail(f"sim trace: {exc}")
+    if as_json:
+        click.echo(json.dumps(told.as_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{told.scenario}, trial {told.trial} (seed {loaded.seed}): {told.outcome}")
+    for line in told.lines:
+        click.echo(f"{line.date}  {line.text}")

@@ -37,6 +37,18 @@ def hazard_day_name(event: str) -> str:
     return f"events.{event}.day"
 
 
+def hazard_exposure_name(event: str) -> str:
+    """A hazard whose clock starts late or whose rate changes: its unit exponential
+    -log(1-u), from the same uniform stream as `hazard_day_name` (so adding a rate change
+    keeps the draw), which the engine turns into a time by inverting the cumulative hazard."""
+    return f"events.{event}.exposure"
+
+
+def rate_change_name(event: str, at: str) -> str:
+    """The rate of a hazard event from the change at `at` (an event, moment or date) on."""
+    return f"events.{event}.rate_changes.{at}.hazard_per_year"
+
+
 def gate_name(route: str, gate: str) -> str:
     """Prefix of a gate's draws: `.delay`, and `.p` with `.u`, or `.ayes`."""
     return f"routes.{route}.gates.{gate}"
@@ -54,6 +66,11 @@ def notice_within_name(route: str) -> str:
 def challenge_name(route: str, challenge: str) -> str:
     """Prefix of a challenge's `.delay` and its ruling's uniform `.u`."""
     return f"routes.{route}.challenges.{challenge}"
+
+
+def appeal_name(route: str, challenge: str) -> str:
+    """Prefix of an appeal's `.delay`, its `.reverses` probability and its coin `.u`."""
+    return f"{challenge_name(route, challenge)}.appeal"
 
 
 def revocation_name(event: str) -> str:
@@ -84,6 +101,8 @@ def quantities(scenario: Scenario) -> Iterator[Quantity]:
     for event in scenario.events.values():
         if event.hazard_per_year is not None:
             yield Quantity(hazard_rate_name(event.name), event.hazard_per_year)
+            for change in event.rate_changes:
+                yield Quantity(rate_change_name(event.name, change.key), change.rate)
     for route in scenario.routes.values():
         for gate in route.gates:
             g = gate_name(route.name, gate.name)
@@ -100,6 +119,11 @@ def quantities(scenario: Scenario) -> Iterator[Quantity]:
             c = challenge_name(route.name, ch.name)
             yield Quantity(f"{c}.delay", ch.delay)
             yield Quantity(f"{c}.u", None)
+            if ch.appeal is not None:
+                a = appeal_name(route.name, ch.name)
+                yield Quantity(f"{a}.delay", ch.appeal.delay)
+                yield Quantity(f"{a}.reverses", ch.appeal.reverses)
+                yield Quantity(f"{a}.u", None)
     for effect in scenario.revoked_by:
         yield from _effect(revocation_name(effect.event), effect.p)
 
@@ -108,8 +132,11 @@ def drawn_names(scenario: Scenario) -> list[str]:
     """The columns of a block's draws, in order: every non-constant quantity, then the
     time of each hazard event."""
     names = [q.name for q in quantities(scenario) if q.is_drawn]
-    hazards = [e.name for e in scenario.events.values() if e.hazard_per_year is not None]
-    return names + [hazard_day_name(e) for e in hazards]
+    return names + [
+        hazard_day_name(e.name) if e.is_plain_hazard else hazard_exposure_name(e.name)
+        for e in scenario.events.values()
+        if e.hazard_per_year is not None
+    ]
 
 
 def stream(seed: int, block: int, name: str) -> np.random.Generator:
@@ -159,6 +186,9 @@ def draw_block(scenario: Scenario, block: int, n: int | None = None) -> Draws:
         # inverse transform, like every draw: a higher rate means an earlier time in every trial
         u = stream(scenario.seed, block, hazard_day_name(event.name)).random(n)
         waits = -np.log1p(-u)
+        if not event.is_plain_hazard:
+            columns[hazard_exposure_name(event.name)] = waits
+            continue
         with np.errstate(divide="ignore"):
             columns[hazard_day_name(event.name)] = DAYS_PER_YEAR * waits / rate
     return Draws(block, first, n, columns, constants)

@@ -46,6 +46,11 @@ class Ruling(StrEnum):
     UPHELD = "upheld"
 
 
+class AppealResult(StrEnum):
+    REVERSES = "reverses"  # the voiding ruling is reversed
+    AFFIRMS = "affirms"
+
+
 @dataclass
 class GateRecord:
     result: GateResult | None = None
@@ -66,6 +71,8 @@ class RouteRecord:
 class ChallengeRecord:
     ruling: Ruling | None = None  # None: no ruling while the notice was pending
     day: float = math.nan
+    appeal: AppealResult | None = None  # None: no appeal decided within the horizon
+    appeal_day: float = math.nan
 
 
 @dataclass
@@ -81,3 +88,6 @@ class TrialRecord:
     ended_day: float = math.nan
     routes: dict[str, RouteRecord] = field(default_factory=dict)
     challenges: dict[str, ChallengeRecord] = field(default_factory=dict)  # "route.challenge"
+    # when each hazard event whose time is not drawn up front (`after:`, `rate_changes:`)
+    # happened; absent if it did not
+    event_days: dict[str, float] = field(default_factory=dict)

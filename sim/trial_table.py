@@ -57,9 +57,29 @@ def schema(scenario: Scenario, metadata: dict[str, object] | None = None) -> pa.
                 pa.field(f"challenge.{route.name}.{ch.name}.ruling", pa.string()),
                 pa.field(f"challenge.{route.name}.{ch.name}.day", pa.float64()),
             ]
+            if ch.appeal is not None:
+                fields += [
+                    pa.field(f"challenge.{route.name}.{ch.name}.appeal", pa.string()),
+                    pa.field(f"challenge.{route.name}.{ch.name}.appeal_day", pa.float64()),
+                ]
+    fields += [pa.field(event_day_column(e), pa.float64()) for e in _clocked(scenario)]
     fields += [pa.field(f"draw.{name}", pa.float64()) for name in drawn_names(scenario)]
     meta = {METADATA_KEY: json.dumps(metadata, sort_keys=True).encode()} if metadata else None
     return pa.schema(fields, metadata=meta)
+
+
+def _clocked(scenario: Scenario) -> list[str]:
+    """Hazard events whose time the engine works out (an `after:` clock or rate changes),
+    so it is a column of the table rather than a draw."""
+    return [
+        e.name
+        for e in scenario.events.values()
+        if e.hazard_per_year is not None and not e.is_plain_hazard
+    ]
+
+
+def event_day_column(event: str) -> str:
+    return f"event.{event}.day"
 
 
 def _dates(scenario: Scenario, days: np.ndarray) -> pd.Series:
@@ -102,6 +122,15 @@ def frame(scenario: Scenario, draws: Draws, records: list[TrialRecord]) -> pd.Da
             cc = [r.challenges[key] for r in records]
             cols[f"challenge.{key}.ruling"] = [c.ruling.value if c.ruling else None for c in cc]
             cols[f"challenge.{key}.day"] = np.array([c.day for c in cc], dtype=float)
+            if ch.appeal is not None:
+                cols[f"challenge.{key}.appeal"] = [c.appeal.value if c.appeal else None for c in cc]
+                cols[f"challenge.{key}.appeal_day"] = np.array(
+                    [c.appeal_day for c in cc], dtype=float
+                )
+    for event in _clocked(scenario):
+        cols[event_day_column(event)] = np.array(
+            [r.event_days.get(event, np.nan) for r in records], dtype=float
+        )
     for name, values in draws.columns.items():
         cols[f"draw.{name}"] = values
     return pd.DataFrame(cols)

@@ -27,6 +27,7 @@ def scenario(
     horizon: str = "2031-01-01",
     trials: int = 2000,
     seed: int = 1,
+    treaty: dict[str, Any] | None = None,
 ) -> Scenario:
     """A scenario from Python data, written out as YAML and loaded like a user's file."""
     data: dict[str, Any] = {
@@ -35,7 +36,7 @@ def scenario(
         "horizon": horizon,
         "trials": trials,
         "seed": seed,
-        "treaty": {"name": "test treaty", "notice_period": notice_period},
+        "treaty": {"name": "test treaty", "notice_period": notice_period, **(treaty or {})},
         "events": events or {},
         "routes": routes,
     }

@@ -22,6 +22,8 @@ from sim.language.yaml_reading import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+HISTORY = sorted((ROOT / "scenarios" / "history").glob("*.yaml"))
+EVERY = SCENARIOS + HISTORY
 
 
 def _digest_ids() -> set[str]:
@@ -35,9 +37,13 @@ def _digest_ids() -> set[str]:
 def _sourced_numbers(s: Scenario) -> Iterator[tuple[str, Value | None, str | None]]:
     """(where, value, source) for every number a scenario writes."""
     yield "treaty.notice_period", s.treaty.notice_period, s.treaty.notice_period.source
+    if s.treaty.earliest_notice is not None:
+        yield "treaty.earliest_notice", None, s.treaty.source
     for e in s.events.values():
         if e.hazard_per_year is not None:
             yield f"events.{e.name}", e.hazard_per_year, e.hazard_per_year.source or e.source
+            for c in e.rate_changes:
+                yield f"events.{e.name}.rate_changes.{c.key}", c.rate, c.rate.source
         else:
             yield f"events.{e.name}.date", None, e.source
     for r in s.routes.values():
@@ -55,6 +61,13 @@ def _sourced_numbers(s: Scenario) -> Iterator[tuple[str, Value | None, str | Non
         for c in r.challenges:
             yield f"{r.name}.{c.name}.delay", c.delay, c.delay.source
             yield f"{r.name}.{c.name}.outcomes", None, c.source
+            if c.appeal is not None:
+                yield f"{r.name}.{c.name}.appeal.delay", c.appeal.delay, c.appeal.delay.source
+                yield (
+                    f"{r.name}.{c.name}.appeal.reverses",
+                    c.appeal.reverses,
+                    c.appeal.reverses.source or c.appeal.source,
+                )
     for eff in s.revoked_by:
         yield f"revoked_by.{eff.event}", eff.p, eff.p.source
 
@@ -75,7 +88,7 @@ def test_there_is_a_bundled_baseline() -> None:
     assert found.read_bytes() == (ROOT / "scenarios" / "baseline.yaml").read_bytes()
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", EVERY, ids=lambda p: p.stem)
 def test_every_number_cites_a_source(path: Path) -> None:
     ids = _digest_ids()
     s = load(path)
@@ -113,12 +126,13 @@ def test_the_schema_file_is_current() -> None:
     assert on_disk == json_schema(), "regenerate: sim schema > scenarios/scenario.schema.json"
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", EVERY, ids=lambda p: p.stem)
 def test_bundled_scenarios_satisfy_the_json_schema(path: Path) -> None:
     data = read_yaml(path.read_text()).data
     jsonschema.validate(data, json_schema())
     first_line = path.read_text().splitlines()[0]
-    assert first_line == "# yaml-language-server: $schema=scenario.schema.json"
+    schema = "scenario.schema.json" if path in SCENARIOS else "../scenario.schema.json"
+    assert first_line == f"# yaml-language-server: $schema={schema}"
 
 
 def test_the_json_schema_rejects_what_the_loader_rejects() -> None:
@@ -137,6 +151,6 @@ def test_the_wheel_carries_the_bundled_scenarios(tmp_path: Path) -> None:
     )
     (wheel,) = tmp_path.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for path in SCENARIOS:
-        assert f"sim/_bundled/scenarios/{path.name}" in names
+    for path in EVERY:
+        assert f"sim/_bundled/{path.relative_to(ROOT)}" in names
     assert "sim/_bundled/seeds/digest.yaml" in names  # the ids `source:` warnings check

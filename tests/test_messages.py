@@ -43,7 +43,7 @@ my.yaml:4: treaty.notice_period: expected a duration such as 45d, 8w, 6mo or 1y,
 my.yaml:6: events.end_congress.source: quote the value: a plain value cannot contain ': '; write "congress-119-ends: bills die"
 my.yaml:10: routes.act.gates[0].p: expected numbers on both sides of 'a to b', got '2% to 10%' (write 0.02 to 0.1: no % sign)
 my.yaml:11: routes.act.gates[1].votes.needed: 'needed' is the whole number of ayes a gate needs, a constant (or {value: n, source: ...}): for two-thirds of 100 senators write 67; got '2/3'
-my.yaml:13: routes.act.notice_withn: unknown key 'notice_withn' (did you mean 'notice_within'?); allowed: starts, gates, dies_on, notice_within, challenges"""  # noqa: E501
+my.yaml:13: routes.act.notice_withn: unknown key 'notice_withn' (did you mean 'notice_within'?); allowed: starts, gates, dies_on, notice_within, challenges, notice_effective_as_of"""  # noqa: E501
 
 
 def errors_of(text: str) -> ScenarioError:
@@ -89,7 +89,7 @@ def test_a_misspelt_required_key_is_one_error_not_two() -> None:
     mine = [e for e in err.errors if e.path[:1] == ("treaty",)]
     assert [str(e) for e in mine] == [
         "my.yaml:4: treaty.notice_perod: unknown key 'notice_perod' (did you mean "
-        "'notice_period'?); allowed: name, notice_period, source"
+        "'notice_period'?); allowed: name, notice_period, source, earliest_notice"
     ]
 
 
@@ -154,8 +154,8 @@ def test_valid_is_valid() -> None:
             "  act:\n    gates:\n",
             "  empty:\n  act:\n    gates:\n",
             "my.yaml:9: routes.empty: expected a mapping (keys: starts, gates, dies_on, "
-            "notice_within, challenges; required: gates), got nothing (null); write its "
-            "keys under it, indented",
+            "notice_within, challenges, notice_effective_as_of; required: gates), got "
+            "nothing (null); write its keys under it, indented",
             id="route_with_nothing_under_it",
         ),
         pytest.param(

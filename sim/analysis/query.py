@@ -119,7 +119,7 @@ def _event_condition(m: re.Match[str], run: Run) -> Mask:
     if event.day is not None:
         happened = event.day < limit
         return lambda t: np.full(len(t), happened)
-    column = f"draw.events.{event.name}.day"
+    column = f"draw.events.{event.name}.day" if event.is_plain_hazard else f"event.{event.name}.day"
 
     def mask(t: pd.DataFrame) -> np.ndarray:
         if column not in t.columns:

@@ -11,6 +11,8 @@ mistake is not reported again at every use.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 from typing import Any, TypeVar
 
@@ -18,10 +20,13 @@ from pydantic import BaseModel, ValidationError
 
 from sim.language.errors import Path, Problems, ScenarioError, did_you_mean
 from sim.language.model import (
+    MOMENTS,
+    Appeal,
     Challenge,
     Effect,
     Event,
     Gate,
+    RateChange,
     Route,
     Scenario,
     Treaty,
@@ -35,6 +40,7 @@ from sim.language.schema import (
     EffectIn,
     EventIn,
     GateIn,
+    RateChangeIn,
     ScenarioIn,
     TreatyIn,
     iso_date,
@@ -82,8 +88,27 @@ def _event_ref(name: Any, events: dict[str, Event | None], path: Path) -> str:
     return name
 
 
+def _until(raw: Any, gates: list[str] | None, path: Path) -> str | None:
+    """A `dies_on` effect's gate: a gate of the same route."""
+    if raw is None:
+        return None
+    if gates is None:
+        raise ScenarioError("'until' belongs in a route's dies_on, not in revoked_by", path)
+    if raw not in gates:
+        known = ", ".join(gates) or "none"
+        raise ScenarioError(
+            f"unknown gate {raw!r}{did_you_mean(str(raw), gates)}; this route's gates: {known}",
+            path,
+        )
+    return str(raw)
+
+
 def _effect(
-    raw: Any, events: dict[str, Event | None], path: Path, problems: Problems
+    raw: Any,
+    events: dict[str, Event | None],
+    path: Path,
+    problems: Problems,
+    gates: list[str] | None = None,
 ) -> Effect | None:
     if isinstance(raw, str):
         with problems.at():
@@ -101,20 +126,27 @@ def _effect(
     p = _value(form.p, Kind.PROBABILITY, (*path, "p"), problems)
     if p is not None and form.source and p.source is None:
         p = p.with_source(form.source)
+    until: str | None = None
+    with problems.at() as caught:
+        until = _until(form.until, gates, (*path, "until"))
     with problems.at():
         event = _event_ref(form.event, events, (*path, "event"))
-        return Effect(event, p) if p is not None else None
+        return Effect(event, p, until) if p is not None and not caught.failed else None
     return None
 
 
 def _effects(
-    raws: Any, events: dict[str, Event | None], path: Path, problems: Problems
+    raws: Any,
+    events: dict[str, Event | None],
+    path: Path,
+    problems: Problems,
+    gates: list[str] | None = None,
 ) -> tuple[Effect, ...]:
     if not isinstance(raws, list):
         return ()  # reported by the structural check
     out: list[Effect] = []
     for i, raw in enumerate(raws):
-        effect = _effect(raw, events, (*path, i), problems)
+        effect = _effect(raw, events, (*path, i), problems, gates)
         if effect is None:
             continue
         if any(e.event == effect.event for e in out):
@@ -213,9 +245,18 @@ def _challenge(c: ChallengeIn, path: Path, problems: Problems) -> Challenge | No
             )
         )
     delay = _value(c.delay, Kind.DURATION, (*path, "delay"), problems)
+    appeal: Appeal | None = None
+    if c.appeal is not None:
+        a_delay = _value(c.appeal.delay, Kind.DURATION, (*path, "appeal", "delay"), problems)
+        reverses = _value(
+            c.appeal.reverses, Kind.PROBABILITY, (*path, "appeal", "reverses"), problems
+        )
+        if a_delay is None or reverses is None:
+            return None
+        appeal = Appeal(a_delay, reverses, c.appeal.source)
     if delay is None or len(shares) < 3:
         return None
-    return Challenge(c.name, delay, source=c.outcomes.source, **shares)
+    return Challenge(c.name, delay, source=c.outcomes.source, appeal=appeal, **shares)
 
 
 def _listed(raw: dict[str, Any], key: str) -> list[Any]:
@@ -238,7 +279,12 @@ def _unique_names(items: list[Any], what: str, path: Path, problems: Problems) -
 
 
 def _route(
-    name: str, raw: Any, events: dict[str, Event | None], path: Path, problems: Problems
+    name: str,
+    raw: Any,
+    events: dict[str, Event | None],
+    path: Path,
+    problems: Problems,
+    start: Any = None,
 ) -> Route | None:
     if not isinstance(raw, dict):
         return None  # reported by the structural check
@@ -257,7 +303,11 @@ def _route(
         ok &= gate is not None
         if gate is not None:
             gates.append(gate)
-    dies_on = _effects(raw.get("dies_on", []), events, (*path, "dies_on"), problems)
+    gate_names = [g["name"] for g in _listed(raw, "gates") if isinstance(g, dict)]
+    dies_on = _effects(
+        raw.get("dies_on", []), events, (*path, "dies_on"), problems, gates=gate_names
+    )
+    as_of = _date(raw.get("notice_effective_as_of"))
     notice_within = _value(
         raw.get("notice_within", "0d"), Kind.DURATION, (*path, "notice_within"), problems
     )
@@ -278,6 +328,8 @@ def _route(
         dies_on=dies_on,
         notice_within=notice_within,
         challenges=tuple(challenges),
+        effective_as_of=as_of,
+        effective_as_of_day=None if as_of is None or start is None else (as_of - start).days,
     )
 
 
@@ -296,9 +348,22 @@ def _events(raw: Any, start: Any, problems: Problems) -> dict[str, Event | None]
     for name, spec in raw.items():
         path: Path = ("events", name)
         _name(name, "event", path, problems)
+        if name in MOMENTS:
+            problems.add(
+                ScenarioError(
+                    f"{name!r} is reserved for the run's own moment; name the event otherwise",
+                    path,
+                )
+            )
         events[name] = None
         e = _part(EventIn, spec)
         if e is None:
+            continue
+        if e.date is not None and (e.after is not None or e.rate_changes):
+            key = "after" if e.after is not None else "rate_changes"
+            problems.add(
+                ScenarioError(f"'{key}' is for hazard events only; this event has a date", path)
+            )
             continue
         if e.date is not None:
             if start is None:
@@ -317,6 +382,133 @@ def _events(raw: Any, start: Any, problems: Problems) -> dict[str, Event | None]
             if rate is not None:
                 events[name] = Event(name, hazard_per_year=rate, source=e.source)
     return events
+
+
+def _moment_ref(name: Any, events: dict[str, Event | None], path: Path) -> str:
+    """An event or one of the run's own moments (`notice_deposited`)."""
+    if isinstance(name, str) and name in MOMENTS:
+        return name
+    known = [*events, *MOMENTS]
+    if not isinstance(name, str) or name not in events:
+        raise ScenarioError(
+            f"unknown event {name!r}{did_you_mean(str(name), known)}; events and moments: "
+            + ", ".join(known),
+            path,
+        )
+    return name
+
+
+def _rate_changes(
+    raws: list[Any], events: dict[str, Event | None], start: Any, path: Path, problems: Problems
+) -> tuple[RateChange, ...] | None:
+    out: list[RateChange] = []
+    ok = True
+    last_date = None
+    for i, raw in enumerate(raws):
+        here: Path = (*path, i)
+        form = _part(RateChangeIn, raw)
+        if form is None:
+            ok = False
+            continue
+        rate = _value(form.hazard_per_year, Kind.RATE, (*here, "hazard_per_year"), problems)
+        if rate is not None and form.source and rate.source is None:
+            rate = rate.with_source(form.source)
+        at = form.at
+        change: RateChange | None = None
+        when = at if isinstance(at, dt.date) else _date(at) if isinstance(at, str) else None
+        if isinstance(at, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", at) and when is None:
+            problems.add(ScenarioError(f"{at.strip()} is not a real date", (*here, "at")))
+        elif when is not None:
+            if last_date is not None and when < last_date:
+                problems.add(
+                    ScenarioError(
+                        f"rate changes must be listed in date order: {when} is listed after "
+                        f"{last_date}",
+                        (*here, "at"),
+                    )
+                )
+            last_date = when
+            if rate is not None and start is not None:
+                change = RateChange(rate, day=(when - start).days, date=when)
+        else:
+            with problems.at():
+                event = _moment_ref(at, events, (*here, "at"))
+                dated = events.get(event)
+                if dated is not None and dated.date is not None:
+                    if last_date is not None and dated.date < last_date:
+                        raise ScenarioError(
+                            f"rate changes must be listed in date order: {event} "
+                            f"({dated.date}) is listed after {last_date}",
+                            (*here, "at"),
+                        )
+                    last_date = dated.date
+                if rate is not None:
+                    change = RateChange(rate, event=event)
+        if change is None:
+            ok = False
+            continue
+        if any(c.key == change.key for c in out):
+            problems.add(ScenarioError(f"a rate change at {change.key!r} is listed twice", here))
+            ok = False
+        out.append(change)
+    return tuple(out) if ok else None
+
+
+def _clocks(
+    raw: Any, events: dict[str, Event | None], start: Any, problems: Problems
+) -> dict[str, Event | None]:
+    """Hazard clocks that start at another event (`after`) and rates that change."""
+    if not isinstance(raw, dict):
+        return events
+    out = dict(events)
+    for name, spec in raw.items():
+        event = events.get(name)
+        if event is None or event.hazard_per_year is None or not isinstance(spec, dict):
+            continue
+        path: Path = ("events", name)
+        after = spec.get("after")
+        ok = True
+        if after is not None:
+            with problems.at() as caught:
+                after = _moment_ref(after, events, (*path, "after"))
+            ok &= not caught.failed
+        changes: tuple[RateChange, ...] | None = ()
+        if isinstance(spec.get("rate_changes"), list):
+            changes = _rate_changes(
+                spec["rate_changes"], events, start, (*path, "rate_changes"), problems
+            )
+        if not ok or changes is None:
+            out[name] = None
+            continue
+        out[name] = dataclasses.replace(event, after=after, rate_changes=changes)
+    for cycle in _after_cycles(out):
+        problems.add(
+            ScenarioError(
+                "'after' clocks form a cycle, so none of them could ever start: "
+                + " -> ".join(cycle),
+                ("events", cycle[0], "after"),
+            )
+        )
+        for n in cycle:
+            out[n] = None
+    return out
+
+
+def _after_cycles(events: dict[str, Event | None]) -> list[list[str]]:
+    """Each cycle of `after` references once, starting at its first event in file order."""
+    cycles: list[list[str]] = []
+    seen: set[str] = set()
+    for first in events:
+        path: list[str] = []
+        name: str | None = first
+        while name is not None and name not in seen and name not in path:
+            path.append(name)
+            e = events.get(name)
+            name = e.after if e is not None else None
+        if name is not None and name in path:
+            cycles.append([*path[path.index(name) :], name])
+        seen.update(path)
+    return cycles
 
 
 def build(data: dict[str, Any], problems: Problems, source_text: str = "") -> Scenario | None:
@@ -343,12 +535,15 @@ def build(data: dict[str, Any], problems: Problems, source_text: str = "") -> Sc
     if treaty is not None:
         period = _value(treaty.notice_period, Kind.DURATION, ("treaty", "notice_period"), problems)
     events = _events(data.get("events", {}), start, problems)
+    events = _clocks(data.get("events", {}), events, start, problems)
     routes: dict[str, Route | None] = {}
     raw_routes = data.get("routes")
     if isinstance(raw_routes, dict):
         for route_name, raw in raw_routes.items():
             _name(route_name, "route", ("routes", route_name), problems)
-            routes[route_name] = _route(route_name, raw, events, ("routes", route_name), problems)
+            routes[route_name] = _route(
+                route_name, raw, events, ("routes", route_name), problems, start
+            )
     notice = data.get("notice")
     revoked_by = _effects(
         notice.get("revoked_by", []) if isinstance(notice, dict) else [],
@@ -366,7 +561,15 @@ def build(data: dict[str, Any], problems: Problems, source_text: str = "") -> Sc
         horizon=structure.horizon,
         trials=structure.trials,
         seed=structure.seed,
-        treaty=Treaty(treaty.name, period, treaty.source),
+        treaty=Treaty(
+            treaty.name,
+            period,
+            treaty.source,
+            earliest_notice=treaty.earliest_notice,
+            earliest_notice_day=None
+            if treaty.earliest_notice is None
+            else (treaty.earliest_notice - structure.start).days,
+        ),
         events={k: v for k, v in events.items() if v is not None},
         routes={k: v for k, v in routes.items() if v is not None},
         revoked_by=revoked_by,

@@ -60,6 +60,8 @@ def _values(s: Scenario) -> Iterator[tuple[Path, Value]]:
     for e in s.events.values():
         if e.hazard_per_year is not None:
             yield ("events", e.name, "hazard_per_year"), e.hazard_per_year
+            for i, change in enumerate(e.rate_changes):
+                yield ("events", e.name, "rate_changes", i, "hazard_per_year"), change.rate
     for r in s.routes.values():
         here: Path = ("routes", r.name)
         for i, g in enumerate(r.gates):
@@ -73,6 +75,9 @@ def _values(s: Scenario) -> Iterator[tuple[Path, Value]]:
         yield (*here, "notice_within"), r.notice_within
         for i, c in enumerate(r.challenges):
             yield (*here, "challenges", i, "delay"), c.delay
+            if c.appeal is not None:
+                yield (*here, "challenges", i, "appeal", "delay"), c.appeal.delay
+                yield (*here, "challenges", i, "appeal", "reverses"), c.appeal.reverses
     for i, eff in enumerate(s.revoked_by):
         yield ("notice", "revoked_by", i, "p"), eff.p
 
@@ -132,7 +137,13 @@ def _earliest_after(s: Scenario, t: float, duration: Value) -> float:
 
 def earliest_deposit(s: Scenario) -> float | None:
     """The earliest time any route can deposit a notice, or None if none can start in time."""
-    times = []
+    times = list(_earliest_deposits(s).values())
+    return min(times) if times else None
+
+
+def _earliest_deposits(s: Scenario) -> dict[str, float]:
+    """Each route's earliest deposit, for the routes that can start by the horizon."""
+    times: dict[str, float] = {}
     for r in s.routes.values():
         t = 0.0
         if r.trigger is not None:
@@ -143,8 +154,11 @@ def earliest_deposit(s: Scenario) -> float | None:
                 t = float(event.day)
         for g in r.gates:
             t = _earliest_after(s, t, g.delay)
-        times.append(_earliest_after(s, t, r.notice_within))
-    return min(times) if times else None
+        t = _earliest_after(s, t, r.notice_within)
+        if s.treaty.earliest_notice_day is not None:
+            t = max(t, float(s.treaty.earliest_notice_day))
+        times[r.name] = t
+    return times
 
 
 def _horizon(s: Scenario) -> Iterator[ScenarioWarning]:
@@ -157,7 +171,12 @@ def _horizon(s: Scenario) -> Iterator[ScenarioWarning]:
                 ("routes",),
             )
         return
-    effect = _earliest_after(s, deposit, s.treaty.notice_period)
+    effect = min(
+        _earliest_after(
+            s, max(t, float(s.routes[r].effective_as_of_day or t)), s.treaty.notice_period
+        )
+        for r, t in _earliest_deposits(s).items()
+    )
     if effect >= s.end:
         yield ScenarioWarning(
             f"no notice can take effect by the horizon {s.horizon}: the earliest deposit is "

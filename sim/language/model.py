@@ -10,6 +10,26 @@ from sim.language.durations import add_months, date_of
 from sim.language.errors import ScenarioWarning
 from sim.language.values import Constant, Value
 
+# The run's own moments, which a hazard's `after:` or a rate change's `at:` may name like
+# events; no event may take these names.
+NOTICE_DEPOSITED = "notice_deposited"
+MOMENTS = (NOTICE_DEPOSITED,)
+
+
+@dataclass(frozen=True)
+class RateChange:
+    """From `at` on (an event or moment, or the fixed day `day`) the hazard runs at `rate`."""
+
+    rate: Value
+    event: str | None = None
+    day: int | None = None  # days after start, for a dated change
+    date: dt.date | None = None
+
+    @property
+    def key(self) -> str:
+        """What names this change's draw: the event, or the date."""
+        return self.event if self.event is not None else str(self.date)
+
 
 @dataclass(frozen=True)
 class Event:
@@ -20,6 +40,13 @@ class Event:
     day: int | None = None  # days after start, for a dated event
     hazard_per_year: Value | None = None
     source: str | None = None
+    after: str | None = None  # the hazard clock starts at this event or moment
+    rate_changes: tuple[RateChange, ...] = ()
+
+    @property
+    def is_plain_hazard(self) -> bool:
+        """A hazard at one rate from `start`: its day is drawn up front."""
+        return self.hazard_per_year is not None and self.after is None and not self.rate_changes
 
 
 @dataclass(frozen=True)
@@ -28,6 +55,7 @@ class Effect:
 
     event: str
     p: Value
+    until: str | None = None  # dies_on: only while this gate of the route has not passed
 
 
 @dataclass(frozen=True)
@@ -46,6 +74,15 @@ class Gate:
 
 
 @dataclass(frozen=True)
+class Appeal:
+    """A higher court's decision on a voiding ruling, `delay` after it."""
+
+    delay: Value
+    reverses: Value
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class Challenge:
     """A lawsuit against the notice; its ruling comes `delay` after the deposit."""
 
@@ -55,6 +92,7 @@ class Challenge:
     dismissed: float
     upheld: float
     source: str | None = None
+    appeal: Appeal | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +103,8 @@ class Route:
     dies_on: tuple[Effect, ...]
     notice_within: Value
     challenges: tuple[Challenge, ...] = ()
+    effective_as_of: dt.date | None = None
+    effective_as_of_day: int | None = None  # days after start (may be negative)
 
 
 @dataclass(frozen=True)
@@ -72,6 +112,8 @@ class Treaty:
     name: str
     notice_period: Value
     source: str | None = None
+    earliest_notice: dt.date | None = None
+    earliest_notice_day: int | None = None  # days after start (may be negative)
 
 
 @dataclass(frozen=True)
@@ -116,3 +158,23 @@ class Scenario:
             e for e in self.events.values() if e.day is not None and e.day <= self.horizon_day
         ]
         return sorted(inside, key=lambda e: e.day)  # stable: scenario order within a day
+
+
+def uses_extensions(scenario: Scenario) -> list[str]:
+    """The constructs of the extended language that `scenario` uses, by name (empty: the
+    scenario uses only the core language, which every engine runs)."""
+    used: list[str] = []
+
+    def note(name: str, present: bool) -> None:
+        if present and name not in used:
+            used.append(name)
+
+    note("treaty.earliest_notice", scenario.treaty.earliest_notice is not None)
+    for e in scenario.events.values():
+        note("events.after", e.after is not None)
+        note("events.rate_changes", bool(e.rate_changes))
+    for r in scenario.routes.values():
+        note("dies_on.until", any(x.until is not None for x in r.dies_on))
+        note("routes.notice_effective_as_of", r.effective_as_of is not None)
+        note("challenges.appeal", any(c.appeal is not None for c in r.challenges))
+    return used

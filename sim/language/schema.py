@@ -69,6 +69,12 @@ class EffectIn(_Section):
     event: str
     p: Probability = 1.0
     source: Source = None
+    until: str | None = Field(
+        None,
+        description="dies_on only: the route dies on the event only while this gate of the "
+        "route has not passed",
+        json_schema_extra={"pattern": NAME_PATTERN},
+    )
 
 
 Effect = written(str | EffectIn)
@@ -77,6 +83,25 @@ Effect = written(str | EffectIn)
 class TreatyIn(_Section):
     name: str = Field("treaty", description="The treaty and exit clause being simulated")
     notice_period: Duration = Field(description="Exit takes effect this long after the notice")
+    source: Source = None
+    earliest_notice: Date | None = Field(
+        None, description="No notice may be deposited before this date; a route waits for it"
+    )
+
+
+class RateChangeIn(_Section):
+    """From the moment `at` (an event, a run moment, or a date) the hazard runs at this rate."""
+
+    at: Any = Field(
+        description="An event name, 'notice_deposited', or a date YYYY-MM-DD",
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "pattern": NAME_PATTERN},
+                {"type": "string", "pattern": DATE_PATTERN},
+            ]
+        },
+    )
+    hazard_per_year: Rate = Field(description="The rate per 365.25 days from that moment")
     source: Source = None
 
 
@@ -89,6 +114,16 @@ class EventIn(_Section):
 
     date: Date | None = None
     hazard_per_year: Rate = Field(None, description="Rate per 365.25 days from `start`")
+    after: str | None = Field(
+        None,
+        description="Hazard events only: the clock starts when this event (or "
+        "'notice_deposited') happens, never if it never does",
+        json_schema_extra={"pattern": NAME_PATTERN},
+    )
+    rate_changes: list[RateChangeIn] = Field(
+        default_factory=list,
+        description="Hazard events only: piecewise constant rates; dated changes in date order",
+    )
     source: Source = None
 
     @model_validator(mode="after")
@@ -144,12 +179,21 @@ class OutcomesIn(_Section):
     source: Source = None
 
 
+class AppealIn(_Section):
+    """A higher court that may reverse a ruling voiding the notice."""
+
+    delay: Duration = Field(description="Time from the voiding ruling to the appeal's decision")
+    reverses: Probability = Field(description="Probability that the appeal reverses the voiding")
+    source: Source = None
+
+
 class ChallengeIn(_Section):
     """A court challenge filed when this route's notice is deposited."""
 
     name: str = Field(json_schema_extra={"pattern": NAME_PATTERN})
     delay: Duration = Field(description="Time from the deposit to the ruling")
     outcomes: OutcomesIn
+    appeal: AppealIn | None = None
 
 
 class RouteIn(_Section):
@@ -164,6 +208,11 @@ class RouteIn(_Section):
     dies_on: list[Effect] = Field(default_factory=list)
     notice_within: Duration = "0d"
     challenges: list[ChallengeIn] = Field(default_factory=list)
+    notice_effective_as_of: Date | None = Field(
+        None,
+        description="The notice period runs from this date when the notice is deposited "
+        "on or before it (Taiwan 1978)",
+    )
 
 
 class NoticeIn(_Section):
