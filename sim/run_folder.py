@@ -68,17 +68,28 @@ class FolderWriter:
 def atomic_folder(parent: Path, name: str) -> Iterator[FolderWriter]:
     """Write into a hidden folder beside `parent/name`; rename it into place on success,
     remove it on any failure (including Ctrl-C)."""
-    parent.mkdir(parents=True, exist_ok=True)
+    created = [p for p in (parent, *parent.parents) if not p.exists()]
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     tmp = parent / f".partial-{name}-{stamp}-{os.getpid()}"
-    tmp.mkdir()
     writer = FolderWriter(tmp)
     try:
+        tmp.mkdir(parents=True)  # parents too: another run may have just removed `parent`
         yield writer
         writer.final = _place(tmp, parent, name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        _remove_if_empty(created)
         raise
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders a failed write created (innermost first), unless another run
+    has put something in them meanwhile."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _read_json(path: Path) -> dict[str, Any]:

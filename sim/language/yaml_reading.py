@@ -3,8 +3,9 @@
 YAML 1.2 keeps `yes`, `no`, `on` and `off` as words. A `%YAML 1.1` directive would bring
 back the old booleans, so directives are ignored. Explicit tags (`!!python/object`, `!!str`,
 `!foo`) are refused outright: a scenario is data, and a tag either constructs objects or
-hides a type change from the reader. Dates stay text here; the schema checks them, so an
-impossible date gets a proper message instead of a parser crash.
+hides a type change from the reader. Size, alias expansion and nesting are limited
+(`sim.language.yaml_limits`) before anything is built. Dates stay text here; the schema
+checks them, so an impossible date gets a proper message instead of a parser crash.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
 
 from sim.language.errors import Path, ScenarioError, ScenarioErrors, in_file_order
+from sim.language.yaml_limits import EventLimits, check_flow_depth, check_size
 
 _DIRECTIVE = re.compile(r"^%YAML\b.*$", re.MULTILINE)
 
@@ -116,8 +118,12 @@ def _places(text: str) -> _Places | None:
     return _Places(keys, mappings)
 
 
-def _refuse_tags(text: str) -> None:
+def _check_events(text: str) -> None:
+    """Refuse tags, and a file past the limits of `yaml_limits`, from the parser's events
+    alone: nothing is built (and no alias expanded) before the whole file has passed."""
+    limits = EventLimits()
     for event in _yaml().parse(text):
+        limits.see(event)
         tag = getattr(event, "tag", None)
         if tag is not None:
             shown = str(tag).replace("tag:yaml.org,2002:", "!!")
@@ -205,6 +211,8 @@ def read_yaml(text: str) -> Document:
     """Parse text; a problem that stops the reading is a ScenarioError with the line where
     known. An unquoted value with a colon in it is reported in `errors`, then read as if
     quoted, so that the other mistakes in the file are found in the same pass."""
+    check_size(len(text.encode("utf-8")))
+    check_flow_depth(text)
     text = without_directives(text)
     repaired: list[tuple[int, str]] = []
     while True:
@@ -248,7 +256,7 @@ def _read(text: str) -> Document:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _refuse_tags(text)
+            _check_events(text)
             loaded = _yaml().load(text)
     except ScenarioError as exc:
         raise _Unreadable(exc, None) from None
