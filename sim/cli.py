@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sim import __version__, bundled, scaffold
+from sim import __version__, bundled, interrupts, scaffold
 from sim.language import Scenario, ScenarioError, json_schema, load
 
 EXIT_BAD_INPUT = 2
@@ -127,7 +127,7 @@ def run(
         disable=not err.is_terminal,
     )
     try:
-        with bar:
+        with interrupts.stopped_by_signals(), bar:
             task = bar.add_task(f"{loaded.name}: trials", total=total)
             result = runner.run(
                 loaded,
@@ -142,6 +142,8 @@ def run(
         _fail(f"sim: {exc}")
     except OSError as exc:
         _fail(f"sim: cannot write the run folder under {out}: {exc.strerror or exc}", 1)
+    except interrupts.Interrupted as exc:
+        _fail(f"sim: stopped by {exc.name}; nothing was written", exc.exit_status)
     except KeyboardInterrupt:
         _fail("sim: interrupted; nothing was written", 130)
     if as_json:
@@ -316,7 +318,7 @@ def compare_command(
         return lambda n: bar.advance(task, n)
 
     try:
-        with bar:
+        with interrupts.stopped_by_signals(), bar:
             result = compare_runs.compare_runs(
                 list(sources),
                 sets=list(sets),
@@ -332,6 +334,8 @@ def compare_command(
         _fail(str(exc))
     except OSError as exc:
         _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
+    except interrupts.Interrupted as exc:
+        _fail(f"sim: stopped by {exc.name}; no compare folder was written", exc.exit_status)
     except KeyboardInterrupt:
         _fail("sim: interrupted; no compare folder was written", 130)
     if as_json:

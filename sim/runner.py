@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
-from sim import __version__
+from sim import __version__, interrupts
 from sim.draws import blocks, draw_block
 from sim.engines import des
 from sim.language.model import Scenario
@@ -63,7 +63,9 @@ def _tables(scenario: Scenario, workers: int) -> Iterator[pd.DataFrame]:
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["sim.runner"])  # workers start with it imported
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=interrupts.worker_started
+    ) as pool:
         pending: deque[Future[pd.DataFrame]] = deque()
         for block, n in todo:
             pending.append(pool.submit(simulate_block, scenario, block, n))

@@ -1,0 +1,120 @@
+"""Stop a run on SIGINT, SIGTERM or SIGHUP with nothing left behind.
+
+Ctrl-C, `kill`, a batch scheduler's time limit and a closed terminal all mean the same:
+stop now. Python turns only SIGINT into an exception; SIGTERM and SIGHUP would kill the
+process on the spot, skipping the removal of the half-written run folder and leaving the
+pool's workers (and the forkserver that started them) running, holding the caller's pipes.
+
+So while a command runs (`stopped_by_signals`), each of the three signals:
+1. stops every worker process of this process at once (SIGTERM, then SIGKILL after a grace
+   period), and the forkserver, so that no block is finished in vain and none survives;
+2. raises `Interrupted` in the main thread, which unwinds like Ctrl-C: the run folder's
+   temporary `.partial-*` copy is removed on the way out;
+3. lets the command print one line and exit 128 + the signal's number (130, 143, 129).
+
+Workers themselves (`worker_started`, the pool's initializer) ignore SIGINT and SIGHUP,
+which a terminal sends to its whole process group: the parent stops them, so they never
+print a traceback of their own. On Linux they also die with the forkserver that started
+them, which dies with the run: even a SIGKILL of the run leaves no worker behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+GRACE_SECONDS = 2.0  # from SIGTERM to SIGKILL for a worker that does not stop
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal. A KeyboardInterrupt, so that code which cleans up
+    after Ctrl-C cleans up after SIGTERM and SIGHUP too."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name
+
+    @property
+    def exit_status(self) -> int:
+        """128 + the signal number, as a shell reports a process killed by it."""
+        return 128 + self.signum
+
+
+def stop_workers() -> None:
+    """Stop every child process started through multiprocessing (the pool's workers), then
+    the forkserver. Safe to call from a signal handler and more than once."""
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(GRACE_SECONDS)
+        if child.is_alive():
+            child.kill()
+            child.join(GRACE_SECONDS)
+    _stop_forkserver()
+
+
+def _stop_forkserver() -> None:
+    """The forkserver would exit by itself once this process has gone; stop it now, so that
+    a caller waiting on the run's pipes is not kept waiting. Not reaped here: the
+    multiprocessing module reaps it, and starts a new one if it is needed again."""
+    forkserver = sys.modules.get("multiprocessing.forkserver")
+    server = getattr(forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
+    if isinstance(pid, int):
+        with contextlib.suppress(OSError):  # gone already
+            os.kill(pid, signal.SIGTERM)
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """Within: SIGINT, SIGTERM and SIGHUP stop the workers and raise `Interrupted`. A second
+    signal while the first is being handled is ignored, so that the clean-up finishes.
+    Outside the main thread (where Python cannot handle signals) this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    stopping = False
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        stop_workers()
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def worker_started() -> None:
+    """Pool initializer: leave SIGINT and SIGHUP to the parent, and die with the parent."""
+    for name in ("SIGINT", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        # only a second line of defence: the parent stops its workers itself
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
