@@ -84,7 +84,7 @@ def main(ctx: click.Context) -> None:
 @click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed.")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a file here is refused in one line, not by click
     default=Path("outputs"),
     show_default=True,
     help="Where run folders go (<out>/<name>/<run id>/).",
@@ -140,6 +140,8 @@ def run(
             )
     except runner.RunOptionError as exc:
         _fail(f"sim: {exc}")
+    except NotADirectoryError as exc:
+        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
     except OSError as exc:
         _fail(f"sim: cannot write the run folder under {out}: {exc.strerror or exc}", 1)
     except interrupts.Interrupted as exc:
@@ -276,7 +278,7 @@ def query(run_folder: Path, given: tuple[str, ...], as_json: bool) -> None:
 @click.option("--workers", type=click.IntRange(min=1), help="Processes to use [default: all cores]")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a file here is refused in one line, not by click
     default=Path("outputs"),
     show_default=True,
     help="Where run folders and the compare folder go.",
@@ -332,6 +334,8 @@ def compare_command(
             )
     except compare_runs.CompareError as exc:
         _fail(str(exc))
+    except NotADirectoryError as exc:
+        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
     except OSError as exc:
         _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
     except interrupts.Interrupted as exc:
