@@ -302,7 +302,7 @@ def compare_command(
     P(exit) by each shared dated event and median exit date, and each run's difference to
     the first with a 95% interval (paired when the runs share their random numbers); writes
     <out>/compare-<names>-<time>/."""
-    from sim import compare_runs, compare_text  # numpy, pandas: only for a comparison
+    from sim import compare_runs, compare_text, runner  # numpy, pandas: only for a comparison
 
     err = Console(stderr=True)
     bar = Progress(
@@ -334,6 +334,8 @@ def compare_command(
             )
     except compare_runs.CompareError as exc:
         _fail(str(exc))
+    except runner.RunOptionError as exc:
+        _fail(f"sim compare: {exc}")
     except NotADirectoryError as exc:
         _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
     except OSError as exc:

@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 from sim import __version__, interrupts
 from sim.draws import blocks, draw_block
 from sim.engines import des
-from sim.language.model import Scenario
+from sim.language.model import Scenario, check_trials
 from sim.language.yaml_reading import without_directives
 from sim.run_folder import (
     CHARTS,
@@ -136,6 +136,10 @@ def run(
         trials=scenario.trials if trials is None else trials,
         seed=scenario.seed if seed is None else seed,
     )
+    try:
+        check_trials(scenario.trials)
+    except ValueError as exc:
+        raise RunOptionError(f"--trials: {exc}") from None
     at = check_at(scenario, at or [])
     as_run = scenario_as_run(scenario)
     sha256 = hashlib.sha256(as_run.encode("utf-8")).hexdigest()

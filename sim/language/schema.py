@@ -10,8 +10,9 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from sim.language.model import MAX_TRIALS, check_trials
 from sim.language.value_parsing import Source, input_type, written
 from sim.language.values import Kind
 
@@ -183,7 +184,9 @@ class ScenarioIn(_Section):
     description: str | None = None
     start: Date
     horizon: Date
-    trials: Annotated[int, BeforeValidator(_quoted_whole)] = Field(10000, strict=True, ge=1)
+    trials: Annotated[int, BeforeValidator(_quoted_whole), AfterValidator(check_trials)] = Field(
+        10000, strict=True, ge=1, json_schema_extra={"maximum": MAX_TRIALS}
+    )
     seed: Annotated[int, BeforeValidator(_quoted_whole)] = Field(0, strict=True, ge=0)
     treaty: TreatyIn
     events: dict[str, EventIn] = Field(
