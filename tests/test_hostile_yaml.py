@@ -127,3 +127,10 @@ def test_no_expression_is_evaluated(value: str) -> None:
     with pytest.raises(ScenarioError):
         loads(GOOD.replace("trials: 5000", f"trials: {quoted}"))
     assert not Path("pwned").exists()
+
+
+@pytest.mark.parametrize("name", ["..", ".hidden", "a/../../etc", "a" * 101])
+def test_a_name_cannot_leave_the_output_folder_nor_be_too_long(name: str) -> None:
+    with pytest.raises(ScenarioError, match="must be file-safe"):
+        loads(GOOD.replace("name: small ", f"name: '{name}' "), "s.yaml")
+    assert loads(GOOD.replace("name: small ", f"name: {'a' * 100} ")).name == "a" * 100

@@ -62,7 +62,7 @@ def _value(raw: Any, kind: Kind, path: Path, problems: Problems) -> Value | None
 _NAME_RULES = {
     NAME_PATTERN: "must start with a letter and use only letters, digits, _ and -",
     FILE_SAFE_PATTERN: "must be file-safe: start with a letter or digit, then letters, "
-    "digits, _ . and -",
+    "digits, _ . and -, at most 100 in all",
 }
 
 

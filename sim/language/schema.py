@@ -17,7 +17,7 @@ from sim.language.value_parsing import Source, input_type, written
 from sim.language.values import Kind
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
-FILE_SAFE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+FILE_SAFE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"  # a folder name: at most 100
 STARTS_PATTERN = r"^(at_start|after\s+[A-Za-z][A-Za-z0-9_-]*)$"
 
 Probability = written(input_type(Kind.PROBABILITY))
