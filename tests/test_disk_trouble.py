@@ -125,17 +125,17 @@ def test_an_out_that_is_a_file(tmp_path: Path, where: str) -> None:
 
 
 def test_two_runs_at_once_into_the_same_out_never_collide(tmp_path: Path) -> None:
-    (tmp_path / "s.yaml").write_text(SMALL.replace("trials: 300", "trials: 3000"))
+    (tmp_path / "s.yaml").write_text(SMALL.replace("trials: 300", "trials: 1500"))
     command = [sys.executable, "-m", "sim", "run", "s.yaml", "--workers", "1", "--json"]
     procs = [
-        subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, text=True) for _ in range(3)
+        subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, text=True) for _ in range(2)
     ]
     outputs = [p.communicate(timeout=120)[0] for p in procs]
-    assert [p.returncode for p in procs] == [0, 0, 0]
+    assert [p.returncode for p in procs] == [0, 0]
     folders = [Path(json.loads(o)["run_folder"]) for o in outputs]
-    assert len(set(folders)) == 3
+    assert len(set(folders)) == 2
     assert sorted(folders) == sorted((tmp_path / "outputs" / "small").iterdir())
     summaries = [json.loads((f / "summary.json").read_text()) for f in folders]
     assert all(s == summaries[0] for s in summaries)  # same seed: the same, each complete
     for f in folders:
-        assert pq.read_metadata(f / "trials.parquet").num_rows == 3000
+        assert pq.read_metadata(f / "trials.parquet").num_rows == 1500

@@ -61,12 +61,17 @@ def start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
 
 
 def stop_and_check(
-    proc: subprocess.Popen[str], sig: signal.Signals, tmp_path: Path, what: str
+    proc: subprocess.Popen[str],
+    sig: signal.Signals,
+    tmp_path: Path,
+    what: str,
+    to_group: bool = False,
 ) -> str:
-    """Signal the run once its workers are busy; check what it leaves; return its line."""
+    """Signal the run (or, like a terminal's Ctrl-C, its whole process group) once its
+    workers are busy; check what it leaves; return its line."""
     wait_for(lambda: any((tmp_path / "out").rglob(".partial-*")), 60, "the partial folder")
     wait_for(lambda: len(workers_of(proc.pid)) == 2, 60, "two workers")
-    os.kill(proc.pid, sig)
+    (os.killpg if to_group else os.kill)(proc.pid, sig)
     try:  # a survivor holding the pipes would make this wait forever
         out, err = proc.communicate(timeout=30)
     finally:
@@ -94,3 +99,16 @@ def test_a_signal_stops_a_run_and_everything_it_started(tmp_path: Path, sig) -> 
 def test_sigterm_stops_a_compare(tmp_path: Path) -> None:
     proc = start(tmp_path, "compare", "big.yaml", "--set", "seed=3", "--no-charts")
     stop_and_check(proc, signal.SIGTERM, tmp_path, " compare folder")
+
+
+def test_ctrl_c_at_a_terminal_reaches_every_process_and_stops_them_quietly(tmp_path: Path) -> None:
+    """The terminal sends SIGINT to the whole foreground group: workers leave it to the run
+    (no traceback of theirs), which stops them."""
+    proc = start(tmp_path, "run", "big.yaml")
+    wait_for(lambda: len(workers_of(proc.pid)) == 2, 60, "two workers")
+    workers = workers_of(proc.pid)
+    for worker in workers:  # a worker alone ignores it: only its run may stop it
+        os.kill(worker.pid, signal.SIGINT)
+    time.sleep(1)
+    assert proc.poll() is None and all(w.is_running() for w in workers)
+    stop_and_check(proc, signal.SIGINT, tmp_path, "thing", to_group=True)
