@@ -134,3 +134,10 @@ def test_a_name_cannot_leave_the_output_folder_nor_be_too_long(name: str) -> Non
     with pytest.raises(ScenarioError, match="must be file-safe"):
         loads(GOOD.replace("name: small ", f"name: '{name}' "), "s.yaml")
     assert loads(GOOD.replace("name: small ", f"name: {'a' * 100} ")).name == "a" * 100
+
+
+def test_too_many_values_without_aliases() -> None:
+    text = HEAD + "x: [" + "1," * (MAX_NODES + 10) + "1]\n"
+    error = refused_quickly(text, seconds=5)  # about 40 kB read before the limit
+    assert error.message.startswith(f"the file holds more than {MAX_NODES:,} values; ")
+    assert "aliases" not in error.message
