@@ -10,6 +10,7 @@ CI runs a few hundred examples. For more (each test gets N):
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import os
 import re
@@ -133,13 +134,16 @@ def mutated_data(draw: st.DrawFn) -> str:
             parent[key] = draw(SCALARS | st.lists(SCALARS, max_size=3) | st.just({}))
         elif action == "swap":
             other = draw(st.sampled_from(paths))
+            if other[: len(path)] == path or path[: len(other)] == other:
+                continue  # one holds the other: a swap would make a loop
             other_parent = _parent(data, other)
-            with contextlib.suppress(KeyError, IndexError, TypeError):  # one held the other
+            with contextlib.suppress(KeyError, IndexError, TypeError):
                 parent[key], other_parent[other[-1]] = other_parent[other[-1]], parent[key]
         elif action == "rename" and isinstance(parent, dict):
             parent[draw(st.text(min_size=1, max_size=12))] = parent.pop(key)
         elif action == "nest":
-            parent[key] = {"value": parent[key], draw(st.text(max_size=8)): parent[key]}
+            twin = copy.deepcopy(parent[key])  # not shared: a later swap could make a loop
+            parent[key] = {"value": parent[key], draw(st.text(max_size=8)): twin}
     return _dump(data)
 
 
