@@ -134,3 +134,18 @@ def test_a_large_run_fits_in_the_memory_of_a_small_one(tmp_path: Path) -> None:
     small = _peak_rss_kib(tmp_path, BLOCK_SIZE, limit)
     large = _peak_rss_kib(tmp_path, 8 * BLOCK_SIZE, limit)
     assert large - small < 16 * 1024, (small, large)
+
+
+def test_workers_above_four_a_core_are_refused(tmp_path: Path) -> None:
+    from sim.runner import max_workers
+
+    (tmp_path / "s.yaml").write_text(GOOD)
+    args = ["run", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(main, [*args, "--workers", str(max_workers() + 1)])
+    assert result.exit_code == 2
+    lines = [x for x in result.stderr.splitlines() if not x.startswith("sim: scenario")]
+    assert lines == [
+        f"sim: --workers {max_workers() + 1}: between 1 and {max_workers()} (4 per core, "
+        f"{max_workers() // 4} cores here); more would only use more memory"
+    ]
+    assert not (tmp_path / "out").exists()
