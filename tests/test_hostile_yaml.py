@@ -141,3 +141,9 @@ def test_too_many_values_without_aliases() -> None:
     error = refused_quickly(text, seconds=5)  # about 40 kB read before the limit
     assert error.message.startswith(f"the file holds more than {MAX_NODES:,} values; ")
     assert "aliases" not in error.message
+
+
+def test_a_tag_before_a_billion_laughs_does_not_expand_it() -> None:
+    """Locating a tag loads the file: the limits must have passed first."""
+    error = refused_quickly("title: !!str x\n" + laughs())
+    assert "aliases" in error.message

@@ -122,19 +122,21 @@ def _check_events(text: str) -> None:
     """Refuse tags, and a file past the limits of `yaml_limits`, from the parser's events
     alone: nothing is built (and no alias expanded) before the whole file has passed."""
     limits = EventLimits()
+    first_tag = None
     for event in _yaml().parse(text):
         limits.see(event)
-        tag = getattr(event, "tag", None)
-        if tag is not None:
-            shown = str(tag).replace("tag:yaml.org,2002:", "!!")
-            mark = event.start_mark
-            places = _places(text)
-            path = places.before(mark.line, mark.column) if places else None
-            raise ScenarioError(
-                f"YAML tags are not allowed in a scenario (found {shown}); write plain values",
-                path or (),
-                line=mark.line + 1,
-            )
+        if first_tag is None and getattr(event, "tag", None) is not None:
+            first_tag = event
+    if first_tag is not None:  # only now: locating it loads the file, aliases and all
+        shown = str(first_tag.tag).replace("tag:yaml.org,2002:", "!!")
+        mark = first_tag.start_mark
+        places = _places(text)
+        path = places.before(mark.line, mark.column) if places else None
+        raise ScenarioError(
+            f"YAML tags are not allowed in a scenario (found {shown}); write plain values",
+            path or (),
+            line=mark.line + 1,
+        )
 
 
 def _plain(node: Any, path: Path, lines: dict[Path, int]) -> Any:
