@@ -36,6 +36,7 @@ ONE_LINE = re.compile(rf"^{re.escape(FILE)}(:\d+)?: [^\n]+$")
 BUNDLED = sorted(bundled.folder().glob("*.yaml"))
 TEXTS = [GOOD, *(p.read_text(encoding="utf-8") for p in BUNDLED)]
 PUNCTUATION = [*":-[]{},#&*!|>'\"%@`?\t\n ", ": ", "- ", "\n  ", "---\n", "...", "~"]
+PUNCTUATION += ["&a ", "*a", "<<: *a\n", "!!str ", "\r", "\u2028"]  # anchors, merges, tags
 
 
 def fuzz_settings(examples: int) -> Any:
