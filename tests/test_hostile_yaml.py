@@ -147,3 +147,14 @@ def test_a_tag_before_a_billion_laughs_does_not_expand_it() -> None:
     """Locating a tag loads the file: the limits must have passed first."""
     error = refused_quickly("title: !!str x\n" + laughs())
     assert "aliases" in error.message
+
+
+def test_merge_keys_work_and_are_counted() -> None:
+    """`<<: *anchor` (a found crash: a merged key has no place of its own in the file)."""
+    text = GOOD.replace(
+        "      - {name: committee, delay: 10d to 60d, p: 0.5}",
+        "      - &g {name: committee, delay: 10d to 60d, p: 0.5}\n"
+        "      - {<<: *g, name: floor, p: 0.7}",
+    )
+    gates = loads(text, "m.yaml").routes["act"].gates
+    assert [(g.name, g.p.value) for g in gates] == [("committee", 0.5), ("floor", 0.7)]

@@ -103,7 +103,7 @@ def _places(text: str) -> _Places | None:
         if isinstance(node, dict) and hasattr(node, "lc"):
             mappings[(node.lc.line, node.lc.col)] = path
             for key in node:
-                where = node.lc.key(key)
+                where = _key_place(node, key)
                 if where is not None:
                     keys.append((where[0], where[1], (*path, str(key))))
                 walk(node[key], (*path, str(key)))
@@ -139,12 +139,21 @@ def _check_events(text: str) -> None:
         )
 
 
+def _key_place(node: Any, key: Any) -> tuple[int, int] | None:
+    """Where `key` is written in `node`; None for one merged in by `<<: *anchor`, which is
+    written elsewhere (its line is then that of the mapping it is in)."""
+    try:
+        return node.lc.key(key) if hasattr(node, "lc") else None
+    except KeyError:
+        return None
+
+
 def _plain(node: Any, path: Path, lines: dict[Path, int]) -> Any:
     """ruamel's round-trip objects -> plain Python, recording each key's and item's line."""
     if isinstance(node, dict):
         out: dict[Any, Any] = {}
         for key in node:
-            where = node.lc.key(key) if hasattr(node, "lc") else None
+            where = _key_place(node, key)
             if where is not None:
                 lines[(*path, str(key))] = where[0] + 1
             out[str(key)] = _plain(node[key], (*path, str(key)), lines)
