@@ -14,15 +14,15 @@ So while a command runs (`stopped_by_signals`), each of the three signals:
 
 Workers themselves (`worker_started`, the pool's initializer) ignore SIGINT and SIGHUP,
 which a terminal sends to its whole process group: the parent stops them, so they never
-print a traceback of their own. On Linux they also die with the forkserver that started
-them, which dies with the run: even a SIGKILL of the run leaves no worker behind.
+print a traceback of their own. They also exit when the run's process is gone, so even a
+SIGKILL of the run leaves no worker (nor forkserver) behind.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
@@ -35,7 +35,6 @@ STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
 GRACE_SECONDS = 2.0  # from SIGTERM to SIGKILL for a worker that does not stop
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class Interrupted(KeyboardInterrupt):
@@ -109,12 +108,23 @@ def stopped_by_signals() -> Iterator[None]:
 
 
 def worker_started() -> None:
-    """Pool initializer: leave SIGINT and SIGHUP to the parent, and die with the parent."""
+    """Pool initializer: leave SIGINT and SIGHUP to the parent, and die with the run.
+
+    A worker's parent is the forkserver, not the run, and the forkserver exits only once its
+    workers have (they hold its liveness pipe), while a pool worker waits for work forever:
+    so after a SIGKILL of the run, nothing would ever exit. Each worker therefore watches
+    the run itself (the sentinel multiprocessing gives it, closed when the run dies) and
+    exits with it; then the forkserver and the resource tracker exit too."""
     for name in ("SIGINT", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        # only a second line of defence: the parent stops its workers itself
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.sentinel is not None:
+        threading.Thread(
+            target=_exit_with, args=(parent.sentinel,), name="exit-with-run", daemon=True
+        ).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)

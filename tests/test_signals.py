@@ -112,3 +112,18 @@ def test_ctrl_c_at_a_terminal_reaches_every_process_and_stops_them_quietly(tmp_p
     time.sleep(1)
     assert proc.poll() is None and all(w.is_running() for w in workers)
     stop_and_check(proc, signal.SIGINT, tmp_path, "thing", to_group=True)
+
+
+def test_a_killed_run_leaves_no_process_behind(tmp_path: Path) -> None:
+    """SIGKILL cannot be handled: the workers notice their run is gone and exit, and with
+    them the forkserver (which waits for its workers) and the resource tracker."""
+    proc = start(tmp_path, "run", "big.yaml")
+    wait_for(lambda: len(workers_of(proc.pid)) == 2, 60, "two workers")
+    os.kill(proc.pid, signal.SIGKILL)
+    try:
+        proc.communicate(timeout=30)  # the workers held the pipes too: they closed them
+        assert proc.returncode == -signal.SIGKILL
+        wait_for(lambda: not group(proc.pid), 10, "every process of the run to end")
+    finally:
+        for survivor in group(proc.pid):  # only when the test fails
+            survivor.kill()
