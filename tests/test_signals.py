@@ -72,17 +72,17 @@ def stop_and_check(
     wait_for(lambda: any((tmp_path / "out").rglob(".partial-*")), 60, "the partial folder")
     wait_for(lambda: len(workers_of(proc.pid)) == 2, 60, "two workers")
     (os.killpg if to_group else os.kill)(proc.pid, sig)
-    try:  # a survivor holding the pipes would make this wait forever
-        out, err = proc.communicate(timeout=30)
+    try:
+        out, err = proc.communicate(timeout=30)  # a survivor holding the pipes: forever
+        wait_for(lambda: not group(proc.pid), 5, "every process of the run to end")
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+        for survivor in group(proc.pid):  # only when the test fails
+            survivor.kill()
     assert proc.returncode == 128 + sig, err
     assert "Traceback" not in out + err
     lines = [line for line in err.splitlines() if not line.startswith("sim: scenario ")]
     assert lines == [f"sim: stopped by {sig.name}; no{what} was written"], err
     assert not list((tmp_path / "out").rglob(".partial-*"))
-    wait_for(lambda: not group(proc.pid), 5, "every process of the run to end")
     return lines[0]
 
 
