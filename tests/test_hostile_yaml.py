@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sim import bundled
 from sim.language import ScenarioError, load, loads
 from sim.language.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES
 from tests.test_cli import GOOD, assert_one_clean_error_line, sim
@@ -158,3 +159,13 @@ def test_merge_keys_work_and_are_counted() -> None:
     )
     gates = loads(text, "m.yaml").routes["act"].gates
     assert [(g.name, g.p.value) for g in gates] == [("committee", 0.5), ("floor", 0.7)]
+
+
+def test_text_the_yaml_reader_gives_up_on_is_one_line() -> None:
+    """Found by fuzzing: ruamel raises NotImplementedError ("overlap in comment")."""
+    text = (bundled.folder() / "baseline.yaml").read_text()
+    at = text.index("# they race:") + len("# they race:")
+    with pytest.raises(ScenarioError) as caught:
+        loads(text[:at] + "<<: *a\n" + text[at:], "b.yaml")
+    assert str(caught.value).startswith("b.yaml: not valid YAML: the YAML reader gave up")
+    assert "\n" not in str(caught.value)
