@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sim import __version__, bundled, scaffold
+from sim import __version__, bundled, interrupts, scaffold
 from sim.language import Scenario, ScenarioError, json_schema, load
 
 EXIT_BAD_INPUT = 2
@@ -84,7 +84,7 @@ def main(ctx: click.Context) -> None:
 @click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed.")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a file here is refused in one line, not by click
     default=Path("outputs"),
     show_default=True,
     help="Where run folders go (<out>/<name>/<run id>/).",
@@ -129,7 +129,7 @@ def run(
         disable=not err.is_terminal,
     )
     try:
-        with bar:
+        with interrupts.stopped_by_signals(), bar:
             task = bar.add_task(f"{loaded.name}: trials", total=total)
             result = runner.run(
                 loaded,
@@ -143,8 +143,12 @@ def run(
             )
     except runner.RunOptionError as exc:
         _fail(f"sim: {exc}")
+    except NotADirectoryError as exc:
+        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
     except OSError as exc:
         _fail(f"sim: cannot write the run folder under {out}: {exc.strerror or exc}", 1)
+    except interrupts.Interrupted as exc:
+        _fail(f"sim: stopped by {exc.name}; nothing was written", exc.exit_status)
     except KeyboardInterrupt:
         _fail("sim: interrupted; nothing was written", 130)
     if as_json:
@@ -277,7 +281,7 @@ def query(run_folder: Path, given: tuple[str, ...], as_json: bool) -> None:
 @click.option("--workers", type=click.IntRange(min=1), help="Processes to use [default: all cores]")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a file here is refused in one line, not by click
     default=Path("outputs"),
     show_default=True,
     help="Where run folders and the compare folder go.",
@@ -301,7 +305,7 @@ def compare_command(
     P(exit) by each shared dated event and median exit date, and each run's difference to
     the first with a 95% interval (paired when the runs share their random numbers); writes
     <out>/compare-<names>-<time>/."""
-    from sim import compare_runs, compare_text  # numpy, pandas: only for a comparison
+    from sim import compare_runs, compare_text, runner  # numpy, pandas: only for a comparison
 
     err = Console(stderr=True)
     bar = Progress(
@@ -319,7 +323,7 @@ def compare_command(
         return lambda n: bar.advance(task, n)
 
     try:
-        with bar:
+        with interrupts.stopped_by_signals(), bar:
             result = compare_runs.compare_runs(
                 list(sources),
                 sets=list(sets),
@@ -333,8 +337,14 @@ def compare_command(
             )
     except compare_runs.CompareError as exc:
         _fail(str(exc))
+    except runner.RunOptionError as exc:
+        _fail(f"sim compare: {exc}")
+    except NotADirectoryError as exc:
+        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
     except OSError as exc:
         _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
+    except interrupts.Interrupted as exc:
+        _fail(f"sim: stopped by {exc.name}; no compare folder was written", exc.exit_status)
     except KeyboardInterrupt:
         _fail("sim: interrupted; no compare folder was written", 130)
     if as_json:

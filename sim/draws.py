@@ -157,6 +157,8 @@ class Draws:
     def rows(self) -> list[dict[str, float]]:
         """One mapping per trial, constants included, for engines that go trial by trial."""
         names = list(self.columns)
+        if not names:  # nothing random: every trial is the same, but there are n of them
+            return [dict(self.constants) for _ in range(self.n)]
         arrays = [self.columns[k].tolist() for k in names]
         return [
             {**self.constants, **dict(zip(names, vals, strict=True))}

@@ -9,6 +9,7 @@ read and says in one line what is wrong when it is not.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -68,17 +69,43 @@ class FolderWriter:
 def atomic_folder(parent: Path, name: str) -> Iterator[FolderWriter]:
     """Write into a hidden folder beside `parent/name`; rename it into place on success,
     remove it on any failure (including Ctrl-C)."""
-    parent.mkdir(parents=True, exist_ok=True)
+    created = _missing_folders(parent)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     tmp = parent / f".partial-{name}-{stamp}-{os.getpid()}"
-    tmp.mkdir()
     writer = FolderWriter(tmp)
     try:
+        tmp.mkdir(parents=True)  # parents too: another run may have just removed `parent`
         yield writer
         writer.final = _place(tmp, parent, name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        _remove_if_empty(created)
         raise
+
+
+def _missing_folders(parent: Path) -> list[Path]:
+    """The folders to create for `parent`, innermost first; a file where one of them should
+    be is a NotADirectoryError naming it (the user gave a file as the output folder)."""
+    missing = []
+    for folder in (parent, *parent.parents):
+        if folder.is_dir():
+            break
+        if folder.exists() or folder.is_symlink():
+            raise NotADirectoryError(
+                errno.ENOTDIR, "a file, not a folder, is where a folder should be", str(folder)
+            )
+        missing.append(folder)
+    return missing
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders a failed write created (innermost first), unless another run
+    has put something in them meanwhile."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _read_json(path: Path) -> dict[str, Any]:

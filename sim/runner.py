@@ -23,11 +23,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
-from sim import __version__
+from sim import __version__, interrupts
 from sim.chart_jobs import ChartJobs
 from sim.draws import blocks, draw_block
 from sim.engines import des
-from sim.language.model import Scenario
+from sim.language.model import Scenario, check_trials
 from sim.language.yaml_reading import without_directives
 from sim.run_folder import (
     CHARTS,
@@ -69,7 +69,9 @@ def _tables(scenario: Scenario, workers: int) -> Iterator[pd.DataFrame]:
         for block, n in todo:
             yield simulate_block(scenario, block, n)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=_context(), initializer=interrupts.worker_started
+    ) as pool:
         pending: deque[Future[pd.DataFrame]] = deque()
         for block, n in todo:
             pending.append(pool.submit(simulate_block, scenario, block, n))
@@ -103,6 +105,21 @@ def scenario_as_run(scenario: Scenario) -> str:
 
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
+
+
+def max_workers() -> int:
+    """Four processes a core: more only multiplies memory (each worker holds the whole
+    scientific stack, about 100 MB) without running any faster."""
+    return 4 * default_workers()
+
+
+def check_workers(workers: int) -> int:
+    if not 1 <= workers <= max_workers():
+        raise RunOptionError(
+            f"--workers {workers}: between 1 and {max_workers()} (4 per core, "
+            f"{default_workers()} cores here); more would only use more memory"
+        )
+    return workers
 
 
 class RunOptionError(ValueError):
@@ -143,10 +160,14 @@ def run(
         trials=scenario.trials if trials is None else trials,
         seed=scenario.seed if seed is None else seed,
     )
+    try:
+        check_trials(scenario.trials)
+    except ValueError as exc:
+        raise RunOptionError(f"--trials: {exc}") from None
     at = check_at(scenario, at or [])
     as_run = scenario_as_run(scenario)
     sha256 = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
-    workers = default_workers() if workers is None else workers
+    workers = default_workers() if workers is None else check_workers(workers)
     started = dt.datetime.now(dt.UTC)
     # matplotlib is imported (and a helper process started) while the trials run
     jobs = ChartJobs(_context() if workers > 1 else None) if charts else None

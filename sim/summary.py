@@ -1,7 +1,8 @@
 """Accumulate trial tables block by block into the fields of `summary.json`.
 
-Counts are summed as blocks arrive; only the exit days are kept (8 bytes a trial that
-exits), because exact percentiles need them all.
+Counts are summed as blocks arrive; the exit and notice days are kept in a `DaySample`:
+exact up to a million of each, then counted by the hour, so that memory stays bounded
+whatever the number of trials.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.day_sample import DaySample
 from sim.intervals import wilson, wilson_list
 from sim.language.model import Scenario
 from sim.outcomes import NOTICE_OUTCOMES, Outcome, RouteStatus, Ruling
@@ -34,13 +36,13 @@ def month_ends(start: dt.date, horizon: dt.date) -> list[dt.date]:
 
 
 def by_dates(
-    start: dt.date, dates: list[dt.date], exit_days: np.ndarray, notice_days: np.ndarray, n: int
+    start: dt.date, dates: list[dt.date], exit_days: DaySample, notice_days: DaySample, n: int
 ) -> list[dict[str, Any]]:
     """P(exit by D) and P(notice by D), with Wilson intervals, for each date D: an outcome
     counts by D when its day is below (D - start) + 1 (its date is D or earlier)."""
     ends = np.array([(d - start).days + 1 for d in dates], dtype=float)
-    exits = np.searchsorted(np.sort(exit_days), ends, side="left")
-    notices = np.searchsorted(np.sort(notice_days), ends, side="left")
+    exits = exit_days.count_before(ends)
+    notices = notice_days.count_before(ends)
     e_low, e_high = wilson(exits, n)
     n_low, n_high = wilson(notices, n)
     return [
@@ -53,13 +55,6 @@ def by_dates(
         }
         for i, d in enumerate(dates)
     ]
-
-
-def _percentiles(days: np.ndarray) -> dict[str, float] | None:
-    if days.size == 0:
-        return None
-    p10, p50, p90 = np.percentile(days, [10, 50, 90])
-    return {"p10": float(p10), "p50": float(p50), "p90": float(p90), "mean": float(days.mean())}
 
 
 _STOPS = (RouteStatus.FAILED, RouteStatus.DIED, RouteStatus.SUPERSEDED)
@@ -90,8 +85,9 @@ class SummaryBuilder:
             f"{r.name}.{c.name}": Counter() for r in scenario.routes.values() for c in r.challenges
         }
         self.no_move_under_way = 0  # no_move trials in which some route is still active
-        self._exit_days: list[np.ndarray] = []
-        self._notice_days: list[np.ndarray] = []
+        span = (scenario.horizon - scenario.start).days
+        self._exit_days = DaySample(span)  # memory bounded whatever the number of trials
+        self._notice_days = DaySample(span)
 
     def add(self, table: pd.DataFrame) -> None:
         self.trials += len(table)
@@ -109,26 +105,20 @@ class SummaryBuilder:
             active |= table[f"route.{route}.status"].to_numpy() == RouteStatus.ACTIVE.value
         self.no_move_under_way += int(np.count_nonzero(active & (outcome == Outcome.NO_MOVE)))
         exited = outcome == Outcome.EXITED.value
-        self._exit_days.append(table["exit_day"].to_numpy()[exited])
+        self._exit_days.add(table["exit_day"].to_numpy()[exited])
         notice = table["notice_day"].to_numpy()
-        self._notice_days.append(notice[np.isfinite(notice)])
-
-    def exit_days(self) -> np.ndarray:
-        return np.concatenate(self._exit_days) if self._exit_days else np.array([])
-
-    def notice_days(self) -> np.ndarray:
-        return np.concatenate(self._notice_days) if self._notice_days else np.array([])
+        self._notice_days.add(notice[np.isfinite(notice)])
 
     def result(self) -> dict[str, Any]:
         s, n = self.scenario, self.trials
-        days = self.exit_days()
-        exits = int(days.size)
+        days = self._exit_days
+        exits = days.count
         notices = sum(self.outcomes[o.value] for o in NOTICE_OUTCOMES)
-        spread = _percentiles(days)
+        spread = days.percentiles()
         exit_date = (
             {k: s.date_of(v).isoformat() for k, v in spread.items()} if spread is not None else None
         )
-        notice_days = self.notice_days()
+        notice_days = self._notice_days
         events = s.dated_events()
         at_events = by_dates(s.start, [e.date for e in events if e.date], days, notice_days, n)
         return {

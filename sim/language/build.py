@@ -68,7 +68,7 @@ def _value(raw: Any, kind: Kind, path: Path, problems: Problems) -> Value | None
 _NAME_RULES = {
     NAME_PATTERN: "must start with a letter and use only letters, digits, _ and -",
     FILE_SAFE_PATTERN: "must be file-safe: start with a letter or digit, then letters, "
-    "digits, _ . and -",
+    "digits, _ . and -, at most 100 in all",
 }
 
 
@@ -303,7 +303,11 @@ def _route(
         ok &= gate is not None
         if gate is not None:
             gates.append(gate)
-    gate_names = [g["name"] for g in _listed(raw, "gates") if isinstance(g, dict)]
+    gate_names = [
+        g["name"]
+        for g in _listed(raw, "gates")
+        if isinstance(g, dict) and isinstance(g.get("name"), str)
+    ]
     dies_on = _effects(
         raw.get("dies_on", []), events, (*path, "dies_on"), problems, gates=gate_names
     )

@@ -65,7 +65,15 @@ def _line(file: str | None, line: int | None, path: Path, message: str) -> str:
     if line is not None:
         where += f":{line}"
     field = dotted(path)
-    return f"{where}: {field}: {message}" if field else f"{where}: {message}"
+    return _printable(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+
+
+def _printable(text: str) -> str:
+    """The text with control characters and line breaks escaped, so that a key or value
+    holding one (a hostile or mangled file) still gives one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ScenarioErrors(ScenarioError):

@@ -16,6 +16,7 @@ from sim.language.errors import (
     raise_if_any,
 )
 from sim.language.model import Scenario
+from sim.language.yaml_limits import MAX_BYTES, check_size
 from sim.language.yaml_reading import Document, read_yaml
 
 _EXPECTED = "a scenario is a mapping with at least name, start, horizon, treaty and routes"
@@ -68,13 +69,20 @@ def load(path: str | FilePath, *, strict: bool = False) -> Scenario:
     path = FilePath(path)
     shown = str(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:  # never more than the limit, even from /dev/zero
+            data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError("no such file", file=shown) from None
     except IsADirectoryError:
         raise ScenarioError("is a directory, not a scenario file", file=shown) from None
     except OSError as exc:
         raise ScenarioError(f"cannot read: {exc.strerror}", file=shown) from None
+    if len(data) > MAX_BYTES:
+        size = path.stat().st_size if path.is_file() else None
+        try:
+            check_size(size)
+        except ScenarioError as exc:
+            raise exc.located(shown, None) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -116,6 +116,22 @@ class Treaty:
     earliest_notice_day: int | None = None  # days after start (may be negative)
 
 
+# More trials than this are refused: a 95% interval is then at most +-0.003 percentage
+# points wide, far below any judgment in a scenario, and a run would take days and write
+# hundreds of gigabytes of trials.
+MAX_TRIALS = 1_000_000_000
+
+
+def check_trials(trials: int) -> int:
+    """`trials` within 1..MAX_TRIALS, or a ValueError giving the reason (one line)."""
+    if trials > MAX_TRIALS:
+        raise ValueError(
+            f"at most {MAX_TRIALS:,} trials: a 95% interval is then within +-0.003 percentage "
+            f"points, and more would take days and hundreds of GB; got {trials:,}"
+        )
+    return trials
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str

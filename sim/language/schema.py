@@ -10,13 +10,14 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from sim.language.model import MAX_TRIALS, check_trials
 from sim.language.value_parsing import Source, input_type, written
 from sim.language.values import Kind
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
-FILE_SAFE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+FILE_SAFE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"  # a folder name: at most 100
 STARTS_PATTERN = r"^(at_start|after\s+[A-Za-z][A-Za-z0-9_-]*)$"
 
 Probability = written(input_type(Kind.PROBABILITY))
@@ -232,7 +233,9 @@ class ScenarioIn(_Section):
     description: str | None = None
     start: Date
     horizon: Date
-    trials: Annotated[int, BeforeValidator(_quoted_whole)] = Field(10000, strict=True, ge=1)
+    trials: Annotated[int, BeforeValidator(_quoted_whole), AfterValidator(check_trials)] = Field(
+        10000, strict=True, ge=1, json_schema_extra={"maximum": MAX_TRIALS}
+    )
     seed: Annotated[int, BeforeValidator(_quoted_whole)] = Field(0, strict=True, ge=0)
     treaty: TreatyIn
     events: dict[str, EventIn] = Field(

@@ -3,8 +3,9 @@
 YAML 1.2 keeps `yes`, `no`, `on` and `off` as words. A `%YAML 1.1` directive would bring
 back the old booleans, so directives are ignored. Explicit tags (`!!python/object`, `!!str`,
 `!foo`) are refused outright: a scenario is data, and a tag either constructs objects or
-hides a type change from the reader. Dates stay text here; the schema checks them, so an
-impossible date gets a proper message instead of a parser crash.
+hides a type change from the reader. Size, alias expansion and nesting are limited
+(`sim.language.yaml_limits`) before anything is built. Dates stay text here; the schema
+checks them, so an impossible date gets a proper message instead of a parser crash.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
 
 from sim.language.errors import Path, ScenarioError, ScenarioErrors, in_file_order
+from sim.language.yaml_limits import EventLimits, check_flow_depth, check_size
 
 _DIRECTIVE = re.compile(r"^%YAML\b.*$", re.MULTILINE)
 
@@ -92,7 +94,7 @@ def _places(text: str) -> _Places | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             data = yaml.load(text)
-    except (YAMLError, ValueError):
+    except Exception:  # only an aid to messages: never fail because of it
         return None
     keys: list[tuple[int, int, Path]] = []
     mappings: dict[tuple[int, int], Path] = {}
@@ -101,7 +103,7 @@ def _places(text: str) -> _Places | None:
         if isinstance(node, dict) and hasattr(node, "lc"):
             mappings[(node.lc.line, node.lc.col)] = path
             for key in node:
-                where = node.lc.key(key)
+                where = _key_place(node, key)
                 if where is not None:
                     keys.append((where[0], where[1], (*path, str(key))))
                 walk(node[key], (*path, str(key)))
@@ -116,19 +118,34 @@ def _places(text: str) -> _Places | None:
     return _Places(keys, mappings)
 
 
-def _refuse_tags(text: str) -> None:
+def _check_events(text: str) -> None:
+    """Refuse tags, and a file past the limits of `yaml_limits`, from the parser's events
+    alone: nothing is built (and no alias expanded) before the whole file has passed."""
+    limits = EventLimits()
+    first_tag = None
     for event in _yaml().parse(text):
-        tag = getattr(event, "tag", None)
-        if tag is not None:
-            shown = str(tag).replace("tag:yaml.org,2002:", "!!")
-            mark = event.start_mark
-            places = _places(text)
-            path = places.before(mark.line, mark.column) if places else None
-            raise ScenarioError(
-                f"YAML tags are not allowed in a scenario (found {shown}); write plain values",
-                path or (),
-                line=mark.line + 1,
-            )
+        limits.see(event)
+        if first_tag is None and getattr(event, "tag", None) is not None:
+            first_tag = event
+    if first_tag is not None:  # only now: locating it loads the file, aliases and all
+        shown = str(first_tag.tag).replace("tag:yaml.org,2002:", "!!")
+        mark = first_tag.start_mark
+        places = _places(text)
+        path = places.before(mark.line, mark.column) if places else None
+        raise ScenarioError(
+            f"YAML tags are not allowed in a scenario (found {shown}); write plain values",
+            path or (),
+            line=mark.line + 1,
+        )
+
+
+def _key_place(node: Any, key: Any) -> tuple[int, int] | None:
+    """Where `key` is written in `node`; None for one merged in by `<<: *anchor`, which is
+    written elsewhere (its line is then that of the mapping it is in)."""
+    try:
+        return node.lc.key(key) if hasattr(node, "lc") else None
+    except KeyError:
+        return None
 
 
 def _plain(node: Any, path: Path, lines: dict[Path, int]) -> Any:
@@ -136,7 +153,7 @@ def _plain(node: Any, path: Path, lines: dict[Path, int]) -> Any:
     if isinstance(node, dict):
         out: dict[Any, Any] = {}
         for key in node:
-            where = node.lc.key(key) if hasattr(node, "lc") else None
+            where = _key_place(node, key)
             if where is not None:
                 lines[(*path, str(key))] = where[0] + 1
             out[str(key)] = _plain(node[key], (*path, str(key)), lines)
@@ -205,6 +222,8 @@ def read_yaml(text: str) -> Document:
     """Parse text; a problem that stops the reading is a ScenarioError with the line where
     known. An unquoted value with a colon in it is reported in `errors`, then read as if
     quoted, so that the other mistakes in the file are found in the same pass."""
+    check_size(len(text.encode("utf-8")))
+    check_flow_depth(text)
     text = without_directives(text)
     repaired: list[tuple[int, str]] = []
     while True:
@@ -248,7 +267,7 @@ def _read(text: str) -> Document:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _refuse_tags(text)
+            _check_events(text)
             loaded = _yaml().load(text)
     except ScenarioError as exc:
         raise _Unreadable(exc, None) from None
@@ -260,6 +279,12 @@ def _read(text: str) -> Document:
         raise _Unreadable(error, exc) from None
     except ValueError as exc:  # e.g. a number ruamel cannot build
         raise _Unreadable(ScenarioError(f"not valid YAML: {exc}"), None) from None
+    except (NotImplementedError, AssertionError, TypeError, AttributeError, KeyError) as exc:
+        # the reader's own limits on odd text (fuzzing found "overlap in comment" after a
+        # comment ending in a merge key): one line, not a traceback
+        shown = f"{type(exc).__name__}: {str(exc)[:100]}"
+        error = ScenarioError(f"not valid YAML: the YAML reader gave up on this text ({shown})")
+        raise _Unreadable(error, None) from None
     lines: dict[Path, int] = {}
     return Document(_plain(loaded, (), lines), lines)
 
