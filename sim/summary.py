@@ -62,6 +62,11 @@ def _percentiles(days: np.ndarray) -> dict[str, float] | None:
     return {"p10": float(p10), "p50": float(p50), "p90": float(p90), "mean": float(days.mean())}
 
 
+def _counts(column: pd.Series) -> dict[str, int]:
+    """Non-missing values of a column and how often each occurs."""
+    return {str(k): int(v) for k, v in column.value_counts(dropna=True, sort=False).items()}
+
+
 _STOPS = (RouteStatus.FAILED, RouteStatus.DIED, RouteStatus.SUPERSEDED)
 
 
@@ -76,9 +81,12 @@ def _by_status(counts: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
 class SummaryBuilder:
     """Feed it every block's trial table, in any order; `result()` gives the summary."""
 
-    def __init__(self, scenario: Scenario, at: list[dt.date] | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, at: list[dt.date] | None = None, engine: str = "vector"
+    ) -> None:
         self.scenario = scenario
         self.at = sorted(set(at or []))
+        self.engine = engine
         self.trials = 0
         self.outcomes: Counter[str] = Counter()
         self.notices: Counter[str] = Counter()
@@ -95,14 +103,17 @@ class SummaryBuilder:
 
     def add(self, table: pd.DataFrame) -> None:
         self.trials += len(table)
-        self.outcomes.update(table["outcome"].tolist())
-        self.notices.update(table["route"].dropna().tolist())
+        self.outcomes.update(_counts(table["outcome"]))
+        self.notices.update(_counts(table["route"]))
         for route in self.scenario.routes:
-            self.status[route].update(table[f"route.{route}.status"].tolist())
-            pairs = table[[f"route.{route}.status", f"route.{route}.stopped_by"]].dropna()
-            self.stopped_by[route].update(map(tuple, pairs.to_numpy().tolist()))
+            status = table[f"route.{route}.status"]
+            self.status[route].update(_counts(status))
+            pairs = table.groupby([status, table[f"route.{route}.stopped_by"]], dropna=True)
+            self.stopped_by[route].update(
+                {(str(a), str(b)): int(n) for (a, b), n in pairs.size().items()}
+            )
         for key, counter in self.rulings.items():
-            counter.update(table[f"challenge.{key}.ruling"].dropna().tolist())
+            counter.update(_counts(table[f"challenge.{key}.ruling"]))
         outcome = table["outcome"].to_numpy()
         active = np.zeros(len(table), dtype=bool)
         for route in self.scenario.routes:
@@ -112,6 +123,20 @@ class SummaryBuilder:
         self._exit_days.append(table["exit_day"].to_numpy()[exited])
         notice = table["notice_day"].to_numpy()
         self._notice_days.append(notice[np.isfinite(notice)])
+
+    def merge(self, other: SummaryBuilder) -> None:
+        """Add what another builder (e.g. a worker's, for later trials) has seen."""
+        self.trials += other.trials
+        self.outcomes.update(other.outcomes)
+        self.notices.update(other.notices)
+        for route in self.scenario.routes:
+            self.status[route].update(other.status[route])
+            self.stopped_by[route].update(other.stopped_by[route])
+        for key, counter in self.rulings.items():
+            counter.update(other.rulings[key])
+        self.no_move_under_way += other.no_move_under_way
+        self._exit_days += other._exit_days
+        self._notice_days += other._notice_days
 
     def exit_days(self) -> np.ndarray:
         return np.concatenate(self._exit_days) if self._exit_days else np.array([])
@@ -138,7 +163,7 @@ class SummaryBuilder:
             "seed": s.seed,
             "start": s.start.isoformat(),
             "horizon": s.horizon.isoformat(),
-            "engine": "des",
+            "engine": self.engine,
             "p_exit": exits / n,
             "p_exit_ci95": wilson_list(exits, n),
             "p_notice": notices / n,

@@ -23,8 +23,12 @@ DATE = pa.timestamp("s")
 METADATA_KEY = b"withdrawal-sim"
 
 
-def schema(scenario: Scenario, metadata: dict[str, object] | None = None) -> pa.Schema:
-    """The columns of `trials.parquet`; `metadata` is stored under the key withdrawal-sim."""
+def schema(
+    scenario: Scenario, metadata: dict[str, object] | None = None, draws: bool = True
+) -> pa.Schema:
+    """The columns of a trial table; `metadata` is stored under the key withdrawal-sim.
+    `draws=False` leaves out the `draw.*` columns (`trials.parquet` keeps them only on
+    request: they can be recomputed from the scenario and seed)."""
     fields = [
         pa.field("trial", pa.int64()),
         pa.field("outcome", pa.string()),
@@ -57,7 +61,8 @@ def schema(scenario: Scenario, metadata: dict[str, object] | None = None) -> pa.
                 pa.field(f"challenge.{route.name}.{ch.name}.ruling", pa.string()),
                 pa.field(f"challenge.{route.name}.{ch.name}.day", pa.float64()),
             ]
-    fields += [pa.field(f"draw.{name}", pa.float64()) for name in drawn_names(scenario)]
+    if draws:
+        fields += [pa.field(f"draw.{name}", pa.float64()) for name in drawn_names(scenario)]
     meta = {METADATA_KEY: json.dumps(metadata, sort_keys=True).encode()} if metadata else None
     return pa.schema(fields, metadata=meta)
 
