@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -60,7 +60,26 @@ def _load(path: Path) -> Scenario:
         _fail(str(exc))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """Click's usage errors in one line (`sim run: Invalid value for '--workers': ...`),
+    exit status 2, like every other bad input."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.pop("standalone_mode", True):
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "sim"
+            _fail(f"{where}: {exc.format_message()} (see {where} --help)", exc.exit_code)
+        except click.ClickException as exc:
+            _fail(f"sim: {exc.format_message()}", exc.exit_code)
+        except click.Abort:
+            _fail("sim: aborted", 1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sim")
 def main() -> None:
     """withdrawal-sim: how likely a US exit from NATO is, and how long it would take."""
@@ -87,6 +106,20 @@ def main() -> None:
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the run folder and the summary JSON on stdout."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["vector", "des"]),
+    default="vector",
+    show_default=True,
+    help="vector: numpy, fast; des: the simpy reference. Both give the same trials.",
+)
+@click.option("--no-trials", is_flag=True, help="Write no trials.parquet (the summary is whole).")
+@click.option("--draws", is_flag=True, help="Keep every draw.* column in trials.parquet.")
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Run on a Dask cluster (tcp://HOST:PORT) instead of local processes.",
+)
 def run(
     scenario: str | None,
     trials: int | None,
@@ -95,6 +128,10 @@ def run(
     workers: int | None,
     at_text: str | None,
     as_json: bool,
+    engine: str,
+    no_trials: bool,
+    draws: bool,
+    scheduler: str | None,
 ) -> None:
     """Run SCENARIO (a YAML file or a bundled name; default: the bundled baseline)."""
     from sim import runner, terminal  # numpy, pandas, simpy: imported only for a run
@@ -123,13 +160,21 @@ def run(
                 workers=workers,
                 progress=lambda n: bar.advance(task, n),
                 at=at,
+                engine=engine,
+                keep_trials=not no_trials,
+                keep_draws=draws,
+                scheduler=scheduler,
             )
     except runner.RunOptionError as exc:
         _fail(f"sim: {exc}")
+    except runner.WorkerLost as exc:
+        _fail(f"sim: {exc}; nothing was written", 1)
     except OSError as exc:
         _fail(f"sim: cannot write the run folder under {out}: {exc.strerror or exc}", 1)
     except KeyboardInterrupt:
         _fail("sim: interrupted; nothing was written", 130)
+    if result.engine_note is not None:
+        click.echo(f"sim: {result.engine_note}", err=True)
     if as_json:
         shown = {"run_folder": str(Path(result.folder).resolve()), **result.summary}
         click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
@@ -174,3 +219,19 @@ def scenarios() -> None:
         except ScenarioError as exc:
             title = f"(invalid: {exc.message})"
         click.echo(f"{name:24s} {title}")
+
+
+@main.command()
+@click.argument("run_folder", type=click.Path(path_type=Path))
+def draws(run_folder: Path) -> None:
+    """Recompute every trial's draws of RUN_FOLDER into RUN_FOLDER/draws.parquet."""
+    from sim.draws_file import write_draws
+    from sim.run_folder import RunFolderError
+
+    try:
+        path = write_draws(run_folder)
+    except RunFolderError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"sim: cannot write draws.parquet in {run_folder}: {exc.strerror or exc}", 1)
+    click.echo(str(path))

@@ -64,7 +64,8 @@ def _percentiles(days: np.ndarray) -> dict[str, float] | None:
 
 def _counts(column: pd.Series) -> dict[str, int]:
     """Non-missing values of a column and how often each occurs."""
-    return {str(k): int(v) for k, v in column.value_counts(dropna=True, sort=False).items()}
+    counts = column.value_counts(dropna=True, sort=False)
+    return {str(k): int(v) for k, v in counts.items() if v}
 
 
 _STOPS = (RouteStatus.FAILED, RouteStatus.DIED, RouteStatus.SUPERSEDED)
@@ -108,18 +109,20 @@ class SummaryBuilder:
         for route in self.scenario.routes:
             status = table[f"route.{route}.status"]
             self.status[route].update(_counts(status))
-            pairs = table.groupby([status, table[f"route.{route}.stopped_by"]], dropna=True)
+            by = table[f"route.{route}.stopped_by"]
+            pairs = table.groupby([status, by], dropna=True, observed=True).size()
             self.stopped_by[route].update(
-                {(str(a), str(b)): int(n) for (a, b), n in pairs.size().items()}
+                {(str(a), str(b)): int(n) for (a, b), n in pairs.items() if n}
             )
         for key, counter in self.rulings.items():
             counter.update(_counts(table[f"challenge.{key}.ruling"]))
-        outcome = table["outcome"].to_numpy()
+        outcome = table["outcome"]
         active = np.zeros(len(table), dtype=bool)
         for route in self.scenario.routes:
-            active |= table[f"route.{route}.status"].to_numpy() == RouteStatus.ACTIVE.value
-        self.no_move_under_way += int(np.count_nonzero(active & (outcome == Outcome.NO_MOVE)))
-        exited = outcome == Outcome.EXITED.value
+            active |= (table[f"route.{route}.status"] == RouteStatus.ACTIVE.value).to_numpy()
+        no_move = (outcome == Outcome.NO_MOVE.value).to_numpy()
+        self.no_move_under_way += int(np.count_nonzero(active & no_move))
+        exited = (outcome == Outcome.EXITED.value).to_numpy()
         self._exit_days.append(table["exit_day"].to_numpy()[exited])
         notice = table["notice_day"].to_numpy()
         self._notice_days.append(notice[np.isfinite(notice)])

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from sim.draws import Draws, drawn_names
 from sim.language.model import Scenario
-from sim.outcomes import TrialRecord
+from sim.outcomes import GateResult, Outcome, RouteStatus, Ruling, TrialRecord
 
 DATE = pa.timestamp("s")
 METADATA_KEY = b"withdrawal-sim"
@@ -67,6 +67,30 @@ def schema(
     return pa.schema(fields, metadata=meta)
 
 
+def categories(scenario: Scenario) -> dict[str, list[str]]:
+    """The values each text column can take, in a fixed order. In memory a trial table holds
+    these columns as pandas categoricals (one small integer a trial, whatever the engine);
+    `trials.parquet` stores them as dictionary-encoded strings."""
+    events = list(scenario.events)
+    routes = list(scenario.routes)
+    challenges = [f"{r.name}.{c.name}" for r in scenario.routes.values() for c in r.challenges]
+    cats: dict[str, list[str]] = {
+        "outcome": [o.value for o in Outcome],
+        "route": routes,
+        "ended_by": list(dict.fromkeys([*events, *challenges])),
+    }
+    for route in scenario.routes.values():
+        base = f"route.{route.name}"
+        cats[f"{base}.status"] = [st.value for st in RouteStatus]
+        gates = [g.name for g in route.gates]
+        cats[f"{base}.stopped_by"] = list(dict.fromkeys([*gates, *events, *routes]))
+        for gate in route.gates:
+            cats[f"gate.{route.name}.{gate.name}.result"] = [r.value for r in GateResult]
+        for ch in route.challenges:
+            cats[f"challenge.{route.name}.{ch.name}.ruling"] = [r.value for r in Ruling]
+    return cats
+
+
 def _dates(scenario: Scenario, days: np.ndarray) -> pd.Series:
     """Calendar date of each time: start + floor(days); missing where there is none."""
     start = np.datetime64(scenario.start, "D")
@@ -109,8 +133,24 @@ def frame(scenario: Scenario, draws: Draws, records: list[TrialRecord]) -> pd.Da
             cols[f"challenge.{key}.day"] = np.array([c.day for c in cc], dtype=float)
     for name, values in draws.columns.items():
         cols[f"draw.{name}"] = values
-    return pd.DataFrame(cols)
+    for name, cats in categories(scenario).items():
+        cols[name] = pd.Categorical(cols[name], categories=cats)  # type: ignore[arg-type]
+    return pd.DataFrame(cols, copy=False)
 
 
 def to_arrow(df: pd.DataFrame, arrow_schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_pandas(df, schema=arrow_schema, preserve_index=False)
+    """The table in the file's schema (categoricals become strings, dictionary-encoded by
+    the parquet writer)."""
+    columns = []
+    for f in arrow_schema:
+        values = df[f.name]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes = values.cat.codes.to_numpy()
+            dictionary = pa.array(list(values.cat.categories), type=pa.string())
+            array = pa.DictionaryArray.from_arrays(
+                pa.array(codes, mask=codes < 0), dictionary
+            ).cast(f.type)
+        else:
+            array = pa.Array.from_pandas(values, type=f.type)
+        columns.append(array)
+    return pa.Table.from_arrays(columns, schema=arrow_schema)

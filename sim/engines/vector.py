@@ -43,7 +43,7 @@ from sim.draws import (
 from sim.language.model import Route, Scenario
 from sim.language.values import Constant, Value
 from sim.outcomes import GateResult, Outcome, RouteStatus, Ruling
-from sim.trial_table import _dates
+from sim.trial_table import _dates, categories
 
 INF = np.inf
 
@@ -247,8 +247,8 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
             [None, *(g.name for g in route.gates), *event_names, *route_names], dtype=object
         )
         base = f"route.{route.name}"
-        route_cols[f"{base}.status"] = _STATUS[status]
-        route_cols[f"{base}.stopped_by"] = names[by]
+        route_cols[f"{base}.status"] = (status, _STATUS)
+        route_cols[f"{base}.stopped_by"] = (by, names)
         route_cols[f"{base}.start_day"] = start_day
         route_cols[f"{base}.end_day"] = end_day
         statuses.append(status)
@@ -263,7 +263,7 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
             passed += ok
             result = np.where(resolved, np.where(a.passes[k], 1, 2), 0)
             key = f"gate.{route.name}.{gate.name}"
-            gate_cols[f"{key}.result"] = _GATE[result]
+            gate_cols[f"{key}.result"] = (result, _GATE)
             gate_cols[f"{key}.day"] = np.where(resolved, g, np.nan)
         route_cols[f"{base}.gates_passed"] = passed
         route_cols.update(gate_cols)
@@ -292,7 +292,8 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
         day_key = key[: -len(".ruling")] + ".day"
         late = revoked & (route_cols[day_key] >= revoked_at)  # type: ignore[operator]
         if late.any():
-            route_cols[key] = np.where(late, None, route_cols[key])  # type: ignore[call-overload]
+            code, names = route_cols[key]  # type: ignore[misc]
+            route_cols[key] = (np.where(late, 0, code), names)
             route_cols[day_key] = np.where(late, np.nan, route_cols[day_key])  # type: ignore[call-overload]
     exited = has_notice & ~revoked & ~voided & (effective < end)
 
@@ -312,19 +313,29 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
     ended[revoked] = 1 + revoker[revoked]
     ended[voided] = 1 + len(event_names) + voider[voided]
 
-    cols["outcome"] = _OUTCOME[outcome]
-    cols["route"] = route_of[winner]
+    cols["outcome"] = (outcome, _OUTCOME)
+    cols["route"] = (winner, route_of)
     cols["notice_day"] = np.where(has_notice, notice, np.nan)
     cols["effective_day"] = effective
     cols["exit_day"] = np.where(exited, effective, np.nan)
     for key in ("notice", "effective", "exit"):
         cols[f"{key}_date"] = _dates(s, cols[f"{key}_day"])  # type: ignore[arg-type]
-    cols["ended_by"] = ended_names[ended]
+    cols["ended_by"] = (ended, ended_names)
     cols["ended_day"] = np.where(revoked, revoked_at, np.where(voided, voided_at, np.nan))
     cols.update(route_cols)
     for name, values in draws.columns.items():
         cols[f"draw.{name}"] = values
-    return pd.DataFrame(cols)
+    for name, cats in categories(s).items():
+        codes, names = cols[name]  # type: ignore[misc]
+        cols[name] = _categorical(codes, names, cats)
+    return pd.DataFrame(cols, copy=False)
+
+
+def _categorical(codes: np.ndarray, names: np.ndarray, categories: list[str]) -> pd.Categorical:
+    """Column values `names[codes]` (None: missing) as a categorical with fixed categories."""
+    index = {c: i for i, c in enumerate(categories)}
+    lookup = np.array([-1 if v is None else index[v] for v in names], dtype=np.int64)
+    return pd.Categorical.from_codes(lookup[codes], categories=categories)
 
 
 def _challenges(
@@ -353,6 +364,6 @@ def _challenges(
         # before the first void, or at its instant but listed no later than it
         happens = pending & ((day < void_at) | ((day == void_at) & (c <= void_by)))
         key = f"challenge.{route.name}.{ch.name}"
-        out[f"{key}.ruling"] = _RULING[np.where(happens, code, 0)]
+        out[f"{key}.ruling"] = (np.where(happens, code, 0), _RULING)
         out[f"{key}.day"] = np.where(happens, day, np.nan)
     return out, void_at, void_by
