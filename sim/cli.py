@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -168,7 +169,11 @@ def run(
     except runner.RunOptionError as exc:
         _fail(f"sim: {exc}")
     except runner.WorkerLost as exc:
-        _fail(f"sim: {exc}; nothing was written", 1)
+        click.echo(f"sim: {exc}; nothing was written", err=True)
+        sys.stderr.flush()
+        # a killed worker can leave the pool's queue threads blocked, and the interpreter
+        # would wait for them at exit; the run folder is already removed
+        os._exit(1)
     except OSError as exc:
         _fail(f"sim: cannot write the run folder under {out}: {exc.strerror or exc}", 1)
     except KeyboardInterrupt:

@@ -28,7 +28,7 @@ BLOCK_SIZE = 2**16
 # Trials per unit of work: engines, workers and the progress bar go through blocks in slices
 # of this size. A slice draws its part of the block's streams (skipping ahead, never
 # redrawing), so the slice size does not change any result.
-SLICE_SIZE = 8192
+SLICE_SIZE = 2**15
 
 
 # The one place that names the draws: the engines read them, and `trials.parquet` stores

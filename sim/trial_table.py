@@ -145,11 +145,12 @@ def to_arrow(df: pd.DataFrame, arrow_schema: pa.Schema) -> pa.Table:
     for f in arrow_schema:
         values = df[f.name]
         if isinstance(values.dtype, pd.CategoricalDtype):
-            codes = values.cat.codes.to_numpy()
-            dictionary = pa.array(list(values.cat.categories), type=pa.string())
-            array = pa.DictionaryArray.from_arrays(
-                pa.array(codes, mask=codes < 0), dictionary
-            ).cast(f.type)
+            codes = values.array.codes  # type: ignore[attr-defined]
+            dictionary = pa.array(list(values.dtype.categories), type=pa.string())
+            indices = pa.array(codes, mask=codes < 0)
+            array = pa.DictionaryArray.from_arrays(indices, dictionary).cast(f.type)
+        elif f.type in (pa.float64(), pa.int64()):
+            array = pa.array(values.to_numpy(), type=f.type)
         else:
             array = pa.Array.from_pandas(values, type=f.type)
         columns.append(array)

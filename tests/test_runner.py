@@ -10,7 +10,7 @@ import pytest
 from support import date_after, gate, route, scenario
 
 from sim import runner
-from sim.draws import BLOCK_SIZE, draw_block, slices
+from sim.draws import BLOCK_SIZE, SLICE_SIZE, draw_block, slices
 
 
 def _scenario(trials: int = 2500, seed: int = 11, p: float = 0.5):
@@ -80,9 +80,10 @@ def test_a_different_seed_gives_different_draws() -> None:
 def test_more_trials_extend_the_same_trials(tmp_path: Path) -> None:
     # a longer run extends a shorter one, across slices and across a block boundary
     short = runner.run(_scenario(trials=BLOCK_SIZE + 20), out=tmp_path / "a", workers=1)
-    long = runner.run(_scenario(trials=BLOCK_SIZE + 9000), out=tmp_path / "b", workers=1)
+    longer = BLOCK_SIZE + SLICE_SIZE + 5
+    long = runner.run(_scenario(trials=longer), out=tmp_path / "b", workers=1)
     a, b = short.trials, long.trials
-    assert len(slices(BLOCK_SIZE + 9000)) > len(slices(BLOCK_SIZE + 20)) > 2
+    assert len(slices(longer)) > len(slices(BLOCK_SIZE + 20)) > 2
     pd.testing.assert_frame_equal(a, b.iloc[: len(a)])
 
 
@@ -155,7 +156,7 @@ def test_a_failed_run_leaves_nothing_behind(
 
     monkeypatch.setattr(runner, "simulate_slice", failing)
     with pytest.raises(RuntimeError):
-        runner.run(_scenario(trials=20000), out=tmp_path, workers=1)
+        runner.run(_scenario(trials=2 * SLICE_SIZE + 10), out=tmp_path, workers=1)
     assert list((tmp_path / "test").iterdir()) == []
 
 

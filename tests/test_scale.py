@@ -4,9 +4,9 @@ trials file: the same results; a lost worker or an unreachable scheduler leaves 
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -107,16 +107,32 @@ def test_an_engine_that_cannot_run_a_scenario_falls_back_and_says_so(
     )
 
 
-def test_a_worker_that_dies_leaves_nothing(tmp_path: Path) -> None:
-    def kill_workers(n: int) -> None:
-        for child in multiprocessing.active_children():
-            os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
-
-    with pytest.raises(runner.WorkerLost, match="died"):
-        runner.run(
-            _scenario(trials=12 * SLICE_SIZE), out=tmp_path, workers=2, progress=kill_workers
-        )
-    assert list((tmp_path / "test").iterdir()) == []
+def test_a_worker_that_dies_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    psutil = pytest.importorskip("psutil")
+    args = ["run", "baseline", "--trials", "400000", "--engine", "des", "--workers", "2"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", *args, "--out", "out"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    workers: list[Any] = []
+    deadline = time.monotonic() + 60
+    while not workers and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        servers = [p for p in tree if "forkserver" in " ".join(p.cmdline())]
+        workers = [w for server in servers for w in server.children()]
+    assert workers, "no worker process appeared"
+    time.sleep(0.5)
+    workers[0].send_signal(signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines() == [err.strip()]
+    assert "worker process died" in err and "nothing was written" in err
+    assert not any((tmp_path / "out").rglob("*.json"))
 
 
 def test_a_dask_cluster_gives_the_local_results(tmp_path: Path) -> None:
