@@ -29,6 +29,9 @@ BLOCK_SIZE = 2**16
 # of this size. A slice draws its part of the block's streams (skipping ahead, never
 # redrawing), so the slice size does not change any result.
 SLICE_SIZE = 2**15
+# The DES engine takes about a second for a few thousand trials: smaller slices keep every
+# worker busy and the progress bar moving.
+DES_SLICE_SIZE = 2**11
 
 
 # The one place that names the draws: the engines read them, and `trials.parquet` stores

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
 from sim import __version__
-from sim.draws import Slice, draw_block, slices
+from sim.draws import DES_SLICE_SIZE, SLICE_SIZE, Slice, draw_block, slices
 from sim.engines import des, vector
 from sim.language.model import Scenario
 from sim.language.yaml_reading import without_directives
@@ -258,7 +258,7 @@ def run(
         draws=keep_draws,
     )
     job = Job(scenario, used, tuple(at), trials_schema if keep_trials else None)
-    pieces = slices(scenario.trials)
+    pieces = slices(scenario.trials, SLICE_SIZE if used == "vector" else DES_SLICE_SIZE)
     results = _dask(job, pieces, scheduler) if scheduler else _local(job, pieces, workers)
     with atomic_folder(Path(out) / scenario.name, run_id) as folder:
         tmp = folder.tmp
