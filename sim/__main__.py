@@ -1,3 +1,3 @@
 from sim.cli import main
 
-main()
+main(prog_name="sim")

@@ -19,6 +19,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
+from sim import interrupts
 from sim.language.model import Scenario
 from sim.run_folder import CHARTS, Run
 
@@ -46,7 +47,11 @@ class ChartJobs:
         self._import = threading.Thread(target=_warm, name="import-charts", daemon=True)
         self._import.start()
         self._pool = (
-            ProcessPoolExecutor(max_workers=1, mp_context=context) if context is not None else None
+            ProcessPoolExecutor(
+                max_workers=1, mp_context=context, initializer=interrupts.worker_started
+            )
+            if context is not None
+            else None
         )
         self._warmed: Future[None] | None = self._pool.submit(_warm) if self._pool else None
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -69,7 +70,30 @@ def _load_scenario(arg: str | None, strict: bool) -> Scenario:
 STRICT_HELP = "Treat warnings as errors (exit status 2)."
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
+class OneLineErrors(click.Group):
+    """Click's usage errors in one line (`sim run: Invalid value for '--workers': ...`),
+    exit status 2, like every other bad input."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.pop("standalone_mode", True):
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "sim"
+            _fail(f"{where}: {exc.format_message()} (see {where} --help)", exc.exit_code)
+        except click.ClickException as exc:
+            _fail(f"sim: {exc.format_message()}", exc.exit_code)
+        except click.Abort:
+            _fail("sim: aborted", 1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(
+    cls=OneLineErrors,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    invoke_without_command=True,
+)
 @click.version_option(__version__, prog_name="sim")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -101,6 +125,20 @@ def main(ctx: click.Context) -> None:
 )
 @click.option("--strict", is_flag=True, help=STRICT_HELP)
 @click.option("--no-charts", is_flag=True, help="Skip the charts (charts/ stays empty).")
+@click.option(
+    "--engine",
+    type=click.Choice(["vector", "des"]),
+    default="vector",
+    show_default=True,
+    help="vector: numpy, fast; des: the simpy reference. Both give the same trials.",
+)
+@click.option("--no-trials", is_flag=True, help="Write no trials.parquet (the summary is whole).")
+@click.option("--draws", is_flag=True, help="Keep every draw.* column in trials.parquet.")
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Run on a Dask cluster (tcp://HOST:PORT) instead of local processes.",
+)
 def run(
     scenario: str | None,
     trials: int | None,
@@ -111,6 +149,10 @@ def run(
     as_json: bool,
     strict: bool,
     no_charts: bool,
+    engine: str,
+    no_trials: bool,
+    draws: bool,
+    scheduler: str | None,
 ) -> None:
     """Run SCENARIO (a YAML file or a bundled name; default: the bundled baseline)."""
     from sim import runner, terminal  # numpy, pandas, simpy: imported only for a run
@@ -140,17 +182,29 @@ def run(
                 progress=lambda n: bar.advance(task, n),
                 at=at,
                 charts=not no_charts,
+                engine=engine,
+                keep_trials=not no_trials,
+                keep_draws=draws,
+                scheduler=scheduler,
             )
     except runner.RunOptionError as exc:
         _fail(f"sim: {exc}")
     except NotADirectoryError as exc:
         _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
+    except runner.WorkerLost as exc:
+        click.echo(f"sim: {exc}; nothing was written", err=True)
+        sys.stderr.flush()
+        # a killed worker can leave the pool's queue threads blocked, and the interpreter
+        # would wait for them at exit; the run folder is already removed
+        os._exit(1)
     except OSError as exc:
         _fail(f"sim: cannot write the run folder under {out}: {exc.strerror or exc}", 1)
     except interrupts.Interrupted as exc:
         _fail(f"sim: stopped by {exc.name}; nothing was written", exc.exit_status)
     except KeyboardInterrupt:
         _fail("sim: interrupted; nothing was written", 130)
+    if result.engine_note is not None:
+        click.echo(f"sim: {result.engine_note}", err=True)
     if as_json:
         shown = {"run_folder": str(Path(result.folder).resolve()), **result.summary}
         click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
@@ -424,3 +478,19 @@ def trace_command(
     click.echo(f"{told.scenario}, trial {told.trial} (seed {loaded.seed}): {told.outcome}")
     for line in told.lines:
         click.echo(f"{line.date}  {line.text}")
+
+
+@main.command(name="draws")
+@click.argument("run_folder", type=click.Path(path_type=Path))
+def draws(run_folder: Path) -> None:
+    """Recompute every trial's draws of RUN_FOLDER into RUN_FOLDER/draws.parquet."""
+    from sim.draws_file import write_draws
+    from sim.run_folder import RunFolderError
+
+    try:
+        path = write_draws(run_folder)
+    except RunFolderError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"sim: cannot write draws.parquet in {run_folder}: {exc.strerror or exc}", 1)
+    click.echo(str(path))

@@ -45,6 +45,21 @@ class DaySample:
                 self._bin(part)
             self._exact = []
 
+    def merge(self, other: DaySample) -> None:
+        """Add another sample's days (e.g. a worker's, for later trials)."""
+        if other._bins is None:
+            for part in other._exact:
+                self.add(part)
+            return
+        self.count += other.count
+        self.total += other.total
+        if self._bins is None:
+            self._bins = np.zeros((self.span_days + 2) * BINS_PER_DAY, dtype=np.int64)
+            for part in self._exact:
+                self._bin(part)
+            self._exact = []
+        self._bins += other._bins
+
     def _bin(self, days: np.ndarray) -> None:
         assert self._bins is not None
         index = np.clip(np.floor(days * BINS_PER_DAY), 0, self._bins.size - 1).astype(np.int64)

@@ -21,7 +21,17 @@ from sim.language.durations import DAYS_PER_YEAR
 from sim.language.model import Scenario
 from sim.language.values import Constant, Value
 
-BLOCK_SIZE = 1000  # trials per block; part of what a seed means: never change it lightly
+# Trials per block of random streams: part of what a seed means, never change it lightly
+# (it was 1000 up to version 0.1; see CHANGELOG.md). Large, so that setting up a stream per
+# quantity is cheap next to the numbers it draws.
+BLOCK_SIZE = 2**16
+# Trials per unit of work: engines, workers and the progress bar go through blocks in slices
+# of this size. A slice draws its part of the block's streams (skipping ahead, never
+# redrawing), so the slice size does not change any result.
+SLICE_SIZE = 2**15
+# The DES engine takes about a second for a few thousand trials: smaller slices keep every
+# worker busy and the progress bar moving.
+DES_SLICE_SIZE = 2**11
 
 
 # The one place that names the draws: the engines read them, and `trials.parquet` stores
@@ -139,9 +149,14 @@ def drawn_names(scenario: Scenario) -> list[str]:
     ]
 
 
-def stream(seed: int, block: int, name: str) -> np.random.Generator:
+def stream(seed: int, block: int, name: str, skip: int = 0) -> np.random.Generator:
+    """The stream of quantity `name` in block `block`, `skip` uniforms in (each uniform takes
+    one 64-bit step of PCG64, so skipping ahead gives exactly the numbers a full draw would)."""
     key = (block, zlib.crc32(name.encode("utf-8")))
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+    bits = np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key))
+    if skip:
+        bits.advance(skip)
+    return np.random.Generator(bits)
 
 
 @dataclass(frozen=True)
@@ -166,27 +181,28 @@ class Draws:
         ]
 
 
-def draw_block(scenario: Scenario, block: int, n: int | None = None) -> Draws:
-    """The draws of block `block` (trials block*BLOCK_SIZE onward), `n` trials of it."""
-    first = block * BLOCK_SIZE
+def draw_block(scenario: Scenario, block: int, n: int | None = None, offset: int = 0) -> Draws:
+    """The draws of `n` trials of block `block`, from trial `offset` of the block on (trials
+    block*BLOCK_SIZE + offset onward)."""
+    first = block * BLOCK_SIZE + offset
     if n is None:
-        n = min(BLOCK_SIZE, scenario.trials - first)
+        n = min(BLOCK_SIZE - offset, scenario.trials - first)
     columns: dict[str, np.ndarray] = {}
     constants: dict[str, float] = {}
     for q in quantities(scenario):
         if q.value is None:
-            columns[q.name] = stream(scenario.seed, block, q.name).random(n)
+            columns[q.name] = stream(scenario.seed, block, q.name, offset).random(n)
         elif isinstance(q.value, Constant):
             constants[q.name] = q.value.value
         else:
-            columns[q.name] = q.value.sample(stream(scenario.seed, block, q.name), n)
+            columns[q.name] = q.value.sample(stream(scenario.seed, block, q.name, offset), n)
     for event in scenario.events.values():
         if event.hazard_per_year is None:
             continue
         rate_name = hazard_rate_name(event.name)
         rate = columns.get(rate_name, constants.get(rate_name))
         # inverse transform, like every draw: a higher rate means an earlier time in every trial
-        u = stream(scenario.seed, block, hazard_day_name(event.name)).random(n)
+        u = stream(scenario.seed, block, hazard_day_name(event.name), offset).random(n)
         waits = -np.log1p(-u)
         if not event.is_plain_hazard:
             columns[hazard_exposure_name(event.name)] = waits
@@ -199,3 +215,24 @@ def draw_block(scenario: Scenario, block: int, n: int | None = None) -> Draws:
 def blocks(trials: int) -> list[tuple[int, int]]:
     """(block number, trials in it) covering `trials` trials."""
     return [(b, min(BLOCK_SIZE, trials - b * BLOCK_SIZE)) for b in range(-(-trials // BLOCK_SIZE))]
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A unit of work: `n` trials of block `block` from trial `offset` of the block."""
+
+    block: int
+    offset: int
+    n: int
+
+    @property
+    def first_trial(self) -> int:
+        return self.block * BLOCK_SIZE + self.offset
+
+
+def slices(trials: int, size: int = SLICE_SIZE) -> list[Slice]:
+    """Slices covering `trials` trials in trial order; none crosses a block boundary."""
+    out = []
+    for block, n in blocks(trials):
+        out += [Slice(block, o, min(size, n - o)) for o in range(0, n, size)]
+    return out

@@ -140,6 +140,7 @@ class Run:
     summary: dict[str, Any]
     scenario_text: str
     folder: Path | None = None
+    engine_note: str | None = None  # set when the run fell back from the engine asked for
     _trials: pd.DataFrame | None = field(default=None, repr=False)
 
     @property

@@ -1,8 +1,11 @@
-"""Run a scenario: blocks of trials over workers, into an atomically written run folder.
+"""Run a scenario: slices of trials over workers (local processes or a Dask cluster), into
+an atomically written run folder.
 
-Blocks are fixed (`sim.draws.BLOCK_SIZE`) and each has its own random streams, so the
-results are the same however many workers run them. The run folder is written atomically
-(`sim.run_folder`).
+Every slice draws its own part of its block's random streams (`sim.draws`), so the results
+are the same however many workers run the slices, and wherever they run. Each worker turns
+its slice into a summary part and (unless the trials are not kept) an Arrow table, so what
+travels back is compact; the parent merges the summaries and writes the tables in trial
+order. The run folder is written atomically (`sim.run_folder`).
 """
 
 from __future__ import annotations
@@ -16,17 +19,21 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
 from sim import __version__, interrupts
 from sim.chart_jobs import ChartJobs
-from sim.draws import blocks, draw_block
-from sim.engines import des
+from sim.draws import DES_SLICE_SIZE, SLICE_SIZE, Slice, draw_block, slices
+from sim.engines import des, vector
 from sim.language.model import Scenario, check_trials
 from sim.language.yaml_reading import without_directives
 from sim.run_folder import (
@@ -44,11 +51,32 @@ from sim.summary import SummaryBuilder
 from sim.trial_table import frame, schema, to_arrow
 
 Progress = Callable[[int], None]
+ENGINES = ("vector", "des")
+ROW_GROUP = 2**16  # rows per parquet row group
 
 
-def simulate_block(scenario: Scenario, block: int, n: int) -> pd.DataFrame:
-    """Trials block*BLOCK_SIZE ... +n: draws, then the engine, then the table."""
-    draws = draw_block(scenario, block, n)
+def parquet_options(arrow_schema: pa.Schema) -> dict[str, Any]:
+    """zstd; dictionary encoding for the text columns only (floats gain nothing from it)."""
+    text = [f.name for f in arrow_schema if f.type == pa.string()]
+    return {"compression": "zstd", "use_dictionary": text}
+
+
+SCHEDULER_TIMEOUT = "5s"  # how long to try reaching a Dask scheduler
+
+
+class RunOptionError(ValueError):
+    """An option of a run that does not fit its scenario (one line for the user)."""
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died mid-run (not the user's fault): one line, nothing written."""
+
+
+def simulate_slice(scenario: Scenario, piece: Slice, engine: str = "vector") -> pd.DataFrame:
+    """The trial table of one slice: draws, then the engine (with the draws' columns)."""
+    draws = draw_block(scenario, piece.block, piece.n, piece.offset)
+    if engine == "vector":
+        return vector.run_block(scenario, draws)
     return frame(scenario, draws, des.run_block(scenario, draws))
 
 
@@ -62,23 +90,83 @@ def _context() -> BaseContext:
     return context
 
 
-def _tables(scenario: Scenario, workers: int) -> Iterator[pd.DataFrame]:
-    """Block tables in block order; at most a few blocks ahead are held in memory."""
-    todo = blocks(scenario.trials)
-    if workers <= 1 or len(todo) <= 1:
-        for block, n in todo:
-            yield simulate_block(scenario, block, n)
+@dataclass(frozen=True)
+class Job:
+    """What every slice of a run needs to know besides the slice."""
+
+    scenario: Scenario
+    engine: str
+    at: tuple[dt.date, ...]
+    trials_schema: pa.Schema | None  # None: keep no trials
+
+
+@dataclass
+class SliceResult:
+    n: int
+    summary: SummaryBuilder
+    table: pa.Table | None
+
+
+def work(job: Job, piece: Slice) -> SliceResult:
+    """A worker's whole job for one slice (runs in a worker process or on a Dask worker)."""
+    table = simulate_slice(job.scenario, piece, job.engine)
+    builder = SummaryBuilder(job.scenario, list(job.at), job.engine)
+    builder.add(table)
+    arrow = None
+    if job.trials_schema is not None:
+        arrow = to_arrow(table[job.trials_schema.names], job.trials_schema)
+    return SliceResult(len(table), builder, arrow)
+
+
+def _local(job: Job, pieces: list[Slice], workers: int) -> Iterator[SliceResult]:
+    """Results in slice order; at most a few slices ahead are held in memory."""
+    if workers <= 1 or len(pieces) <= 1:
+        for piece in pieces:
+            yield work(job, piece)
         return
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=_context(), initializer=interrupts.worker_started
-    ) as pool:
-        pending: deque[Future[pd.DataFrame]] = deque()
-        for block, n in todo:
-            pending.append(pool.submit(simulate_block, scenario, block, n))
-            if len(pending) >= 2 * workers:
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=_context(), initializer=interrupts.worker_started
+        ) as pool:
+            pending: deque[Future[SliceResult]] = deque()
+            for piece in pieces:
+                pending.append(pool.submit(work, job, piece))
+                if len(pending) >= 3 * workers:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    except BrokenProcessPool:
+        raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
+
+
+def _dask(job: Job, pieces: list[Slice], address: str) -> Iterator[SliceResult]:
+    """Results in slice order from a Dask distributed cluster."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise RunOptionError("--scheduler needs Dask: pip install 'withdrawal-sim[dask]'") from None
+    try:
+        client = Client(address, timeout=SCHEDULER_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RunOptionError(
+            f"--scheduler {address}: cannot reach the Dask scheduler ({reason})"
+        ) from None
+    from distributed import KilledWorker
+
+    with client:
+        window = 3 * max(1, sum(client.nthreads().values()))
+        remote = client.scatter(job, broadcast=True)
+        pending: deque[Any] = deque()
+        try:
+            for piece in pieces:
+                pending.append(client.submit(work, remote, piece, pure=False))
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        except KilledWorker as exc:
+            raise WorkerLost(f"a Dask worker died mid-run ({exc})") from None
 
 
 def scenario_as_run(scenario: Scenario) -> str:
@@ -122,10 +210,6 @@ def check_workers(workers: int) -> int:
     return workers
 
 
-class RunOptionError(ValueError):
-    """An option of a run that does not fit its scenario (one line for the user)."""
-
-
 def _run_id(now: dt.datetime, seed: int, sha256: str) -> str:
     """UTC time, seed and the scenario's short hash: runs of different contents never mix."""
     return f"{now:%Y%m%dT%H%M%SZ}-seed{seed}-{sha256[:8]}"
@@ -141,6 +225,17 @@ def check_at(scenario: Scenario, at: list[dt.date]) -> list[dt.date]:
     return sorted(set(at))
 
 
+def choose_engine(scenario: Scenario, engine: str) -> tuple[str, str | None]:
+    """The engine to use and, if it is not the one asked for, why."""
+    if engine not in ENGINES:
+        raise RunOptionError(f"--engine {engine!r}: allowed: {', '.join(ENGINES)}")
+    if engine == "vector":
+        reason = vector.unsupported(scenario)
+        if reason is not None:
+            return "des", f"the vector engine cannot run this scenario ({reason}); ran on DES"
+    return engine, None
+
+
 def run(
     scenario: Scenario,
     *,
@@ -151,10 +246,18 @@ def run(
     progress: Progress | None = None,
     at: list[dt.date] | None = None,
     charts: bool = True,
+    engine: str = "vector",
+    keep_trials: bool = True,
+    keep_draws: bool = False,
+    scheduler: str | None = None,
 ) -> Run:
     """Run every trial and write `out/<name>/<run id>/`; returns the run, read from memory.
-    With `charts`, the charts are drawn into its `charts/` before the folder is put in
-    place, so they are part of the atomic folder."""
+
+    With `charts` (and `keep_trials`, which they read), the charts are drawn into its
+    `charts/` before the folder is put in place, so they are part of the atomic folder.
+    `keep_trials=False` skips `trials.parquet`; `keep_draws` adds the `draw.*` columns to it
+    (they can always be recomputed: `sim.draws_file`). `scheduler` sends the slices to a Dask
+    cluster instead of local processes."""
     scenario = dataclasses.replace(
         scenario,
         trials=scenario.trials if trials is None else trials,
@@ -165,17 +268,32 @@ def run(
     except ValueError as exc:
         raise RunOptionError(f"--trials: {exc}") from None
     at = check_at(scenario, at or [])
+    if workers is not None and workers < 1:
+        raise RunOptionError(f"--workers {workers}: must be at least 1")
+    used, note = choose_engine(scenario, engine)
     as_run = scenario_as_run(scenario)
     sha256 = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
     workers = default_workers() if workers is None else check_workers(workers)
     started = dt.datetime.now(dt.UTC)
-    # matplotlib is imported (and a helper process started) while the trials run
-    jobs = ChartJobs(_context() if workers > 1 else None) if charts else None
+    options = _Options(used, note, keep_trials, keep_draws, scheduler)
+    # matplotlib is imported (and a helper process started) while the trials run; charts
+    # read the trials, so a run that keeps none draws none
+    drawing = charts and keep_trials
+    jobs = ChartJobs(_context() if workers > 1 and scheduler is None else None) if drawing else None
     try:
-        return _run(scenario, as_run, sha256, at, out, workers, started, progress, jobs)
+        return _run(scenario, as_run, sha256, at, out, workers, started, progress, jobs, options)
     finally:
         if jobs is not None:
             jobs.close()
+
+
+@dataclass(frozen=True)
+class _Options:
+    engine: str  # the engine used
+    note: str | None  # why it is not the one asked for
+    keep_trials: bool
+    keep_draws: bool
+    scheduler: str | None
 
 
 def _run(
@@ -188,46 +306,73 @@ def _run(
     started: dt.datetime,
     progress: Progress | None,
     jobs: ChartJobs | None,
+    options: _Options,
 ) -> Run:
+    used, note, scheduler = options.engine, options.note, options.scheduler
+    keep_trials, keep_draws = options.keep_trials, options.keep_draws
     run_id = _run_id(started, scenario.seed, sha256)
+    trials_schema = schema(
+        scenario,
+        {
+            "name": scenario.name,
+            "seed": scenario.seed,
+            "trials": scenario.trials,
+            "scenario_sha256": sha256,
+            "version": __version__,
+        },
+        draws=keep_draws,
+    )
+    job = Job(scenario, used, tuple(at), trials_schema if keep_trials else None)
+    pieces = slices(scenario.trials, SLICE_SIZE if used == "vector" else DES_SLICE_SIZE)
+    results = _dask(job, pieces, scheduler) if scheduler else _local(job, pieces, workers)
     with atomic_folder(Path(out) / scenario.name, run_id) as folder:
         tmp = folder.tmp
         (tmp / CHARTS).mkdir()
         (tmp / SCENARIO).write_text(as_run, encoding="utf-8")
-        builder = SummaryBuilder(scenario, at)
-        arrow_schema = schema(
-            scenario,
-            {
-                "name": scenario.name,
-                "seed": scenario.seed,
-                "trials": scenario.trials,
-                "scenario_sha256": sha256,
-                "version": __version__,
-            },
+        builder = SummaryBuilder(scenario, at, used)
+        writer = (
+            pq.ParquetWriter(tmp / TRIALS, trials_schema, **parquet_options(trials_schema))
+            if keep_trials
+            else None
         )
-        with pq.ParquetWriter(tmp / TRIALS, arrow_schema) as writer:
-            for table in _tables(scenario, workers):
-                writer.write_table(to_arrow(table, arrow_schema))
-                builder.add(table)
+        try:
+            buffered: list[pa.Table] = []
+            rows = 0
+            for result in results:
+                builder.merge(result.summary)
+                if writer is not None and result.table is not None:
+                    buffered.append(result.table)
+                    rows += result.n
+                    if rows >= ROW_GROUP:
+                        writer.write_table(pa.concat_tables(buffered), row_group_size=ROW_GROUP)
+                        buffered, rows = [], 0
                 if progress is not None:
-                    progress(len(table))
+                    progress(result.n)
+            if writer is not None and buffered:
+                writer.write_table(pa.concat_tables(buffered), row_group_size=ROW_GROUP)
+        finally:
+            if writer is not None:
+                writer.close()
         summary = builder.result()
         summary["scenario_sha256"] = sha256
         write_json(tmp / SUMMARY, summary)
         if jobs is not None:
             jobs.draw(Run(summary=summary, scenario_text=as_run, folder=tmp), scenario)
         finished = dt.datetime.now(dt.UTC)
-        write_json(
-            tmp / RUN_INFO,
-            {
-                "format": FORMAT,
-                "started": started.isoformat(timespec="seconds"),
-                "finished": finished.isoformat(timespec="seconds"),
-                "seconds": round((finished - started).total_seconds(), 3),
-                "workers": workers,
-                "engine": "des",
-                "version": __version__,
-            },
-        )
+        info: dict[str, Any] = {
+            "format": FORMAT,
+            "started": started.isoformat(timespec="seconds"),
+            "finished": finished.isoformat(timespec="seconds"),
+            "seconds": round((finished - started).total_seconds(), 3),
+            "workers": workers if scheduler is None else None,
+            "scheduler": scheduler,
+            "engine": used,
+            "trials_file": keep_trials,
+            "draws_in_trials": keep_trials and keep_draws,
+            "version": __version__,
+        }
+        if note is not None:
+            info["engine_note"] = note
+        write_json(tmp / RUN_INFO, info)
     assert folder.final is not None
-    return Run(summary=summary, scenario_text=as_run, folder=folder.final)
+    return Run(summary=summary, scenario_text=as_run, folder=folder.final, engine_note=note)

@@ -57,6 +57,12 @@ def by_dates(
     ]
 
 
+def _counts(column: pd.Series) -> dict[str, int]:
+    """Non-missing values of a column and how often each occurs."""
+    counts = column.value_counts(dropna=True, sort=False)
+    return {str(k): int(v) for k, v in counts.items() if v}
+
+
 _STOPS = (RouteStatus.FAILED, RouteStatus.DIED, RouteStatus.SUPERSEDED)
 
 
@@ -71,9 +77,12 @@ def _by_status(counts: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
 class SummaryBuilder:
     """Feed it every block's trial table, in any order; `result()` gives the summary."""
 
-    def __init__(self, scenario: Scenario, at: list[dt.date] | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, at: list[dt.date] | None = None, engine: str = "vector"
+    ) -> None:
         self.scenario = scenario
         self.at = sorted(set(at or []))
+        self.engine = engine
         self.trials = 0
         self.outcomes: Counter[str] = Counter()
         self.notices: Counter[str] = Counter()
@@ -91,23 +100,42 @@ class SummaryBuilder:
 
     def add(self, table: pd.DataFrame) -> None:
         self.trials += len(table)
-        self.outcomes.update(table["outcome"].tolist())
-        self.notices.update(table["route"].dropna().tolist())
+        self.outcomes.update(_counts(table["outcome"]))
+        self.notices.update(_counts(table["route"]))
         for route in self.scenario.routes:
-            self.status[route].update(table[f"route.{route}.status"].tolist())
-            pairs = table[[f"route.{route}.status", f"route.{route}.stopped_by"]].dropna()
-            self.stopped_by[route].update(map(tuple, pairs.to_numpy().tolist()))
+            status = table[f"route.{route}.status"]
+            self.status[route].update(_counts(status))
+            by = table[f"route.{route}.stopped_by"]
+            pairs = table.groupby([status, by], dropna=True, observed=True).size()
+            self.stopped_by[route].update(
+                {(str(a), str(b)): int(n) for (a, b), n in pairs.items() if n}
+            )
         for key, counter in self.rulings.items():
-            counter.update(table[f"challenge.{key}.ruling"].dropna().tolist())
-        outcome = table["outcome"].to_numpy()
+            counter.update(_counts(table[f"challenge.{key}.ruling"]))
+        outcome = table["outcome"]
         active = np.zeros(len(table), dtype=bool)
         for route in self.scenario.routes:
-            active |= table[f"route.{route}.status"].to_numpy() == RouteStatus.ACTIVE.value
-        self.no_move_under_way += int(np.count_nonzero(active & (outcome == Outcome.NO_MOVE)))
-        exited = outcome == Outcome.EXITED.value
+            active |= (table[f"route.{route}.status"] == RouteStatus.ACTIVE.value).to_numpy()
+        no_move = (outcome == Outcome.NO_MOVE.value).to_numpy()
+        self.no_move_under_way += int(np.count_nonzero(active & no_move))
+        exited = (outcome == Outcome.EXITED.value).to_numpy()
         self._exit_days.add(table["exit_day"].to_numpy()[exited])
         notice = table["notice_day"].to_numpy()
         self._notice_days.add(notice[np.isfinite(notice)])
+
+    def merge(self, other: SummaryBuilder) -> None:
+        """Add what another builder (e.g. a worker's, for later trials) has seen."""
+        self.trials += other.trials
+        self.outcomes.update(other.outcomes)
+        self.notices.update(other.notices)
+        for route in self.scenario.routes:
+            self.status[route].update(other.status[route])
+            self.stopped_by[route].update(other.stopped_by[route])
+        for key, counter in self.rulings.items():
+            counter.update(other.rulings[key])
+        self.no_move_under_way += other.no_move_under_way
+        self._exit_days.merge(other._exit_days)
+        self._notice_days.merge(other._notice_days)
 
     def result(self) -> dict[str, Any]:
         s, n = self.scenario, self.trials
@@ -128,7 +156,7 @@ class SummaryBuilder:
             "seed": s.seed,
             "start": s.start.isoformat(),
             "horizon": s.horizon.isoformat(),
-            "engine": "des",
+            "engine": self.engine,
             "p_exit": exits / n,
             "p_exit_ci95": wilson_list(exits, n),
             "p_notice": notices / n,

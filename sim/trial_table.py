@@ -17,14 +17,18 @@ import pyarrow as pa
 
 from sim.draws import Draws, drawn_names
 from sim.language.model import Scenario
-from sim.outcomes import TrialRecord
+from sim.outcomes import GateResult, Outcome, RouteStatus, Ruling, TrialRecord
 
 DATE = pa.timestamp("s")
 METADATA_KEY = b"withdrawal-sim"
 
 
-def schema(scenario: Scenario, metadata: dict[str, object] | None = None) -> pa.Schema:
-    """The columns of `trials.parquet`; `metadata` is stored under the key withdrawal-sim."""
+def schema(
+    scenario: Scenario, metadata: dict[str, object] | None = None, draws: bool = True
+) -> pa.Schema:
+    """The columns of a trial table; `metadata` is stored under the key withdrawal-sim.
+    `draws=False` leaves out the `draw.*` columns (`trials.parquet` keeps them only on
+    request: they can be recomputed from the scenario and seed)."""
     fields = [
         pa.field("trial", pa.int64()),
         pa.field("outcome", pa.string()),
@@ -63,7 +67,8 @@ def schema(scenario: Scenario, metadata: dict[str, object] | None = None) -> pa.
                     pa.field(f"challenge.{route.name}.{ch.name}.appeal_day", pa.float64()),
                 ]
     fields += [pa.field(event_day_column(e), pa.float64()) for e in _clocked(scenario)]
-    fields += [pa.field(f"draw.{name}", pa.float64()) for name in drawn_names(scenario)]
+    if draws:
+        fields += [pa.field(f"draw.{name}", pa.float64()) for name in drawn_names(scenario)]
     meta = {METADATA_KEY: json.dumps(metadata, sort_keys=True).encode()} if metadata else None
     return pa.schema(fields, metadata=meta)
 
@@ -80,6 +85,32 @@ def _clocked(scenario: Scenario) -> list[str]:
 
 def event_day_column(event: str) -> str:
     return f"event.{event}.day"
+
+
+def categories(scenario: Scenario) -> dict[str, list[str]]:
+    """The values each text column can take, in a fixed order. In memory a trial table holds
+    these columns as pandas categoricals (one small integer a trial, whatever the engine);
+    `trials.parquet` stores them as dictionary-encoded strings."""
+    events = list(scenario.events)
+    routes = list(scenario.routes)
+    challenges = [f"{r.name}.{c.name}" for r in scenario.routes.values() for c in r.challenges]
+    cats: dict[str, list[str]] = {
+        "outcome": [o.value for o in Outcome],
+        "route": routes,
+        "ended_by": list(dict.fromkeys([*events, *challenges])),
+    }
+    for route in scenario.routes.values():
+        base = f"route.{route.name}"
+        cats[f"{base}.status"] = [st.value for st in RouteStatus]
+        gates = [g.name for g in route.gates]
+        cats[f"{base}.stopped_by"] = list(dict.fromkeys([*gates, *events, *routes]))
+        for gate in route.gates:
+            cats[f"gate.{route.name}.{gate.name}.result"] = [r.value for r in GateResult]
+        for ch in route.challenges:
+            cats[f"challenge.{route.name}.{ch.name}.ruling"] = [r.value for r in Ruling]
+            if ch.appeal is not None:
+                cats[f"challenge.{route.name}.{ch.name}.appeal"] = ["reverses", "affirms"]
+    return cats
 
 
 def _dates(scenario: Scenario, days: np.ndarray) -> pd.Series:
@@ -133,8 +164,25 @@ def frame(scenario: Scenario, draws: Draws, records: list[TrialRecord]) -> pd.Da
         )
     for name, values in draws.columns.items():
         cols[f"draw.{name}"] = values
-    return pd.DataFrame(cols)
+    for name, cats in categories(scenario).items():
+        cols[name] = pd.Categorical(cols[name], categories=cats)  # type: ignore[arg-type]
+    return pd.DataFrame(cols, copy=False)
 
 
 def to_arrow(df: pd.DataFrame, arrow_schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_pandas(df, schema=arrow_schema, preserve_index=False)
+    """The table in the file's schema (categoricals become strings, dictionary-encoded by
+    the parquet writer)."""
+    columns = []
+    for f in arrow_schema:
+        values = df[f.name]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes = values.array.codes  # type: ignore[attr-defined]
+            dictionary = pa.array(list(values.dtype.categories), type=pa.string())
+            indices = pa.array(codes, mask=codes < 0)
+            array = pa.DictionaryArray.from_arrays(indices, dictionary).cast(f.type)
+        elif f.type in (pa.float64(), pa.int64()):
+            array = pa.array(values.to_numpy(), type=f.type)
+        else:
+            array = pa.Array.from_pandas(values, type=f.type)
+        columns.append(array)
+    return pa.Table.from_arrays(columns, schema=arrow_schema)

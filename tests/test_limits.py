@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from sim import day_sample
 from sim.cli import main
 from sim.day_sample import BINS_PER_DAY, DaySample
-from sim.draws import BLOCK_SIZE
+from sim.draws import BLOCK_SIZE, Slice
 from sim.language import ScenarioError, loads
 from sim.language.model import MAX_TRIALS
-from sim.runner import simulate_block
+from sim.runner import simulate_slice
 from sim.summary import SummaryBuilder
 from tests.support import gate, scenario
 from tests.test_cli import GOOD
@@ -72,11 +72,14 @@ def test_a_day_sample_is_exact_then_counts_by_the_hour() -> None:
     assert got["mean"] == pytest.approx(days.mean(), rel=1e-12)
 
 
+N = 1000  # trials a table here
+
+
 def test_the_summary_builder_memory_does_not_grow_with_trials(monkeypatch) -> None:
     """Past the exact limit, a thousand more blocks cost the builder no memory."""
-    monkeypatch.setattr(day_sample, "EXACT_DAYS", 10 * BLOCK_SIZE)
-    s = scenario({"r": {"gates": [gate("g", "1d to 30d", 0.9)]}}, trials=BLOCK_SIZE)
-    table = simulate_block(s, 0, BLOCK_SIZE)  # nine exits in ten
+    monkeypatch.setattr(day_sample, "EXACT_DAYS", 10 * N)
+    s = scenario({"r": {"gates": [gate("g", "1d to 30d", 0.9)]}}, trials=N)
+    table = simulate_slice(s, Slice(0, 0, N))  # nine exits in ten
     builder = SummaryBuilder(s)
     for _ in range(20):
         builder.add(table)
@@ -90,7 +93,7 @@ def test_the_summary_builder_memory_does_not_grow_with_trials(monkeypatch) -> No
         tracemalloc.stop()
     assert after - before < 256 * 1024  # the days kept would be 1.4 MB
     summary = builder.result()
-    assert summary["trials"] == 120 * BLOCK_SIZE
+    assert summary["trials"] == 120 * N
     assert summary["outcomes"]["exited"] == 120 * int((table.outcome == "exited").sum())
 
 
@@ -112,7 +115,18 @@ def _peak_rss_kib(tmp_path: Path, trials: int, limit: int) -> int:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     proc = subprocess.run(
-        [sys.executable, "-c", MEASURE, "run", "s.yaml", "--trials", str(trials), "--workers", "1"],
+        [
+            sys.executable,
+            "-c",
+            MEASURE,
+            "run",
+            "s.yaml",
+            "--trials",
+            str(trials),
+            "--workers",
+            "1",
+            "--no-trials",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -125,9 +139,8 @@ def _peak_rss_kib(tmp_path: Path, trials: int, limit: int) -> int:
 
 
 def test_a_large_run_fits_in_the_memory_of_a_small_one(tmp_path: Path) -> None:
-    """Eight times the trials, the same memory give or take a block's worth: tables are
-    written as they come and only counts are kept. (With `--no-trials` and a fast engine,
-    this is the place for a run of millions of trials under a tight limit.)"""
+    """Eight times the trials (half a million), the same memory give or take a block's
+    worth: with `--no-trials` only counts and exit and notice days are kept."""
     text = GOOD.replace("trials: 5000", "trials: 1000")
     (tmp_path / "s.yaml").write_text(text)
     limit = 3 * 1024**3  # a cap, so that a leak fails fast rather than swapping

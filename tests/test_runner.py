@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from support import date_after, gate, route, scenario, simulate
+from support import date_after, gate, route, scenario
 
 from sim import runner
-from sim.draws import BLOCK_SIZE, draw_block
+from sim.draws import BLOCK_SIZE, SLICE_SIZE, draw_block, slices
 
 
 def _scenario(trials: int = 2500, seed: int = 11, p: float = 0.5):
@@ -77,11 +77,25 @@ def test_a_different_seed_gives_different_draws() -> None:
     ).any()
 
 
-def test_more_trials_extend_the_same_trials() -> None:
-    # blocks have their own streams: the first 1000 trials of a longer run are the same
-    short = simulate(_scenario(trials=BLOCK_SIZE))
-    long = simulate(_scenario(trials=BLOCK_SIZE + 300))
-    pd.testing.assert_frame_equal(short, long.iloc[:BLOCK_SIZE])
+def test_more_trials_extend_the_same_trials(tmp_path: Path) -> None:
+    # a longer run extends a shorter one, across slices and across a block boundary
+    short = runner.run(_scenario(trials=BLOCK_SIZE + 20), out=tmp_path / "a", workers=1)
+    longer = BLOCK_SIZE + SLICE_SIZE + 5
+    long = runner.run(_scenario(trials=longer), out=tmp_path / "b", workers=1)
+    a, b = short.trials, long.trials
+    assert len(slices(longer)) > len(slices(BLOCK_SIZE + 20)) > 2
+    pd.testing.assert_frame_equal(a, b.iloc[: len(a)])
+
+
+def test_a_slice_draws_exactly_its_part_of_the_block() -> None:
+    s = _scenario()
+    whole = draw_block(s, 0, 2500).columns
+    for offset, n in ((0, 1000), (1000, 1), (1001, 1499)):
+        part = draw_block(s, 0, n, offset=offset)
+        assert part.first_trial == offset
+        for name, values in whole.items():
+            assert (part.columns[name] == values[offset : offset + n]).all(), name
+    assert draw_block(s, 1, 10).first_trial == BLOCK_SIZE
 
 
 def test_editing_one_value_leaves_the_other_draws_alone() -> None:
@@ -132,7 +146,7 @@ def test_a_failed_run_leaves_nothing_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = {"n": 0}
-    real = runner.simulate_block
+    real = runner.simulate_slice
 
     def failing(*args, **kwargs):
         calls["n"] += 1
@@ -140,9 +154,9 @@ def test_a_failed_run_leaves_nothing_behind(
             raise RuntimeError("disk full, say")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(runner, "simulate_block", failing)
+    monkeypatch.setattr(runner, "simulate_slice", failing)
     with pytest.raises(RuntimeError):
-        runner.run(_scenario(), out=tmp_path, workers=1, charts=False)
+        runner.run(_scenario(trials=2 * SLICE_SIZE + 10), out=tmp_path, workers=1, charts=False)
     assert list(tmp_path.iterdir()) == []  # not even the scenario's folder, made for it
 
 

@@ -70,7 +70,7 @@ def stop_and_check(
     """Signal the run (or, like a terminal's Ctrl-C, its whole process group) once its
     workers are busy; check what it leaves; return its line."""
     wait_for(lambda: any((tmp_path / "out").rglob(".partial-*")), 60, "the partial folder")
-    wait_for(lambda: len(workers_of(proc.pid)) == 2, 60, "two workers")
+    wait_for(lambda: len(workers_of(proc.pid)) >= 2, 60, "two workers")  # + a chart helper
     (os.killpg if to_group else os.kill)(proc.pid, sig)
     try:
         out, err = proc.communicate(timeout=30)  # a survivor holding the pipes: forever
@@ -91,7 +91,7 @@ SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=[s.name for s in SIGNALS])
 def test_a_signal_stops_a_run_and_everything_it_started(tmp_path: Path, sig) -> None:
-    proc = start(tmp_path, "run", "big.yaml")
+    proc = start(tmp_path, "run", "big.yaml", "--engine", "des")
     stop_and_check(proc, sig, tmp_path, "thing")
     assert not (tmp_path / "out" / "small").exists()  # not even the empty scenario folder
 
@@ -104,8 +104,8 @@ def test_sigterm_stops_a_compare(tmp_path: Path) -> None:
 def test_ctrl_c_at_a_terminal_reaches_every_process_and_stops_them_quietly(tmp_path: Path) -> None:
     """The terminal sends SIGINT to the whole foreground group: workers leave it to the run
     (no traceback of theirs), which stops them."""
-    proc = start(tmp_path, "run", "big.yaml")
-    wait_for(lambda: len(workers_of(proc.pid)) == 2, 60, "two workers")
+    proc = start(tmp_path, "run", "big.yaml", "--engine", "des")
+    wait_for(lambda: len(workers_of(proc.pid)) >= 2, 60, "two workers")  # + a chart helper
     workers = workers_of(proc.pid)
     for worker in workers:  # a worker alone ignores it: only its run may stop it
         os.kill(worker.pid, signal.SIGINT)
@@ -117,8 +117,8 @@ def test_ctrl_c_at_a_terminal_reaches_every_process_and_stops_them_quietly(tmp_p
 def test_a_killed_run_leaves_no_process_behind(tmp_path: Path) -> None:
     """SIGKILL cannot be handled: the workers notice their run is gone and exit, and with
     them the forkserver (which waits for its workers) and the resource tracker."""
-    proc = start(tmp_path, "run", "big.yaml")
-    wait_for(lambda: len(workers_of(proc.pid)) == 2, 60, "two workers")
+    proc = start(tmp_path, "run", "big.yaml", "--engine", "des")
+    wait_for(lambda: len(workers_of(proc.pid)) >= 2, 60, "two workers")  # + a chart helper
     os.kill(proc.pid, signal.SIGKILL)
     try:
         proc.communicate(timeout=30)  # the workers held the pipes too: they closed them

@@ -122,12 +122,13 @@ def _event_condition(m: re.Match[str], run: Run) -> Mask:
     column = f"draw.events.{event.name}.day" if event.is_plain_hazard else f"event.{event.name}.day"
 
     def mask(t: pd.DataFrame) -> np.ndarray:
-        if column not in t.columns:
-            raise QueryError(
-                f"events.{event.name}: this run's trials table has no {column} column "
-                "(run again keeping the draws)"
-            )
-        return _column(t, column) < limit
+        if column in t.columns:
+            return _column(t, column) < limit
+        # the draws are not kept by default, but the scenario and seed give them again
+        from sim.draws_file import draws_table
+
+        draws = draws_table(s).set_index("trial")[column]
+        return draws.reindex(t["trial"].to_numpy()).to_numpy() < limit
 
     return mask
 

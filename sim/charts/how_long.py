@@ -81,7 +81,11 @@ def plot_how_long(run: Run) -> Figure:
                 color=style.GREY,
             )
     peak = max(data.by_month(notices, cal).max(initial=0), data.by_month(exits, cal).max(initial=0))
-    top.set_ylim(0, max(peak / n * 1.3, 0.01 if peak == 0 else 0.0))
+    ymax = max(peak / n * 1.3, 0.01 if peak == 0 else 0.0)
+    ticks = top.yaxis.get_major_locator().tick_values(0, ymax)
+    if ticks.size and ticks.max() >= 0.97 * ymax:  # a tick label at the very top would
+        ymax = float(ticks.max()) * 1.08  # rise into the header: keep it inside the panel
+    top.set_ylim(0, ymax)
     marks = []
     spread = data.exit_percentiles(exits)
     if spread is not None:

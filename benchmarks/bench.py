@@ -1,0 +1,209 @@
+"""Speed, run on demand (never in the test suite): `python benchmarks/bench.py`.
+
+Prints one table, side by side:
+
+- the three-gate bill model of `bill3.yaml` four ways, in this process on one core: written
+  by hand in numpy (the speed limit), the vector engine, the DES engine, and a naive simpy
+  version (one Environment a trial, stdlib random: what a user would write by hand);
+- `sim run` of the baseline scenario through the Python API on 1 and on all workers, with
+  each engine (trials/s of the whole run: draws, engine, summary, trials.parquet);
+- `sim run` as a command, end to end, at 1,000,000 trials and at 10,000,000 with
+  `--no-trials`: wall time and peak memory of the whole process tree (psutil, sampled).
+
+`--quick` runs everything at a tenth of the size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+from sim import bundled, runner
+from sim.draws import BLOCK_SIZE, draw_block
+from sim.engines import des, vector
+from sim.language import Scenario, load
+from sim.language.values import Z95
+from sim.trial_table import frame
+
+HERE = Path(__file__).resolve().parent
+BILL = HERE / "bill3.yaml"
+GATES = [(30.0, 240.0, 0.3), (7.0, 60.0, 0.5), (10.0, 10.0, 0.9)]  # as in bill3.yaml
+NOTICE = 365.0
+END = 731.0 + 1  # days from 2027-01-01 through the whole of 2028-12-31
+
+
+def _lognormal(lo: float, hi: float) -> tuple[float, float]:
+    mu = (math.log(lo) + math.log(hi)) / 2
+    return mu, (math.log(hi) - math.log(lo)) / (2 * Z95)
+
+
+def hand_numpy(n: int, seed: int = 1) -> np.ndarray:
+    """The bill model in plain numpy: exit day per trial (nan: no exit)."""
+    rng = np.random.default_rng(seed)
+    t = np.zeros(n)
+    ok = np.ones(n, dtype=bool)
+    for lo, hi, p in GATES:
+        if lo == hi:
+            t += lo
+        else:
+            mu, sigma = _lognormal(lo, hi)
+            t += rng.lognormal(mu, sigma, n)
+        ok &= rng.random(n) < p
+    effective = t + NOTICE
+    return np.where(ok & (effective < END), effective, np.nan)
+
+
+def naive_simpy(n: int, seed: int = 1) -> list[float]:
+    """The bill model as a user would write it in simpy: exit day per trial (nan: none)."""
+    rnd = random.Random(seed)
+    params = [(*_lognormal(lo, hi), p) if lo != hi else (lo, None, p) for lo, hi, p in GATES]
+    out: list[float] = []
+
+    def bill(env: simpy.Environment, result: list[float]) -> simpy.events.ProcessGenerator:
+        for a, b, p in params:
+            yield env.timeout(a if b is None else rnd.lognormvariate(a, b))
+            if rnd.random() >= p:
+                return
+        yield env.timeout(NOTICE)
+        result.append(env.now)
+
+    for _ in range(n):
+        env = simpy.Environment()
+        result: list[float] = []
+        env.process(bill(env, result))
+        env.run(until=END)
+        out.append(result[0] if result else math.nan)
+    return out
+
+
+def rate(fn: object, n: int, repeat: int = 3) -> float:
+    """Best trials/s of `fn(n)` over a few repeats (the machine may be busy)."""
+    best = math.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn(n)  # type: ignore[operator]
+        best = min(best, time.perf_counter() - t0)
+    return n / best
+
+
+def engine_rate(s: Scenario, engine: str, n: int) -> float:
+    """Draws and engine to the trial table, one block of n trials, in this process."""
+
+    def go(n: int) -> None:
+        d = draw_block(s, 0, n)
+        if engine == "vector":
+            vector.run_block(s, d)
+        else:
+            frame(s, d, des.run_block(s, d))
+
+    return rate(go, n)
+
+
+def run_rate(s: Scenario, engine: str, workers: int, trials: int) -> float:
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        runner.run(s, out=Path(out), trials=trials, workers=workers, engine=engine)
+        return trials / (time.perf_counter() - t0)
+
+
+def end_to_end(trials: int, extra: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak memory (GB, whole process tree) of `sim run baseline`."""
+    import psutil
+
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [sys.executable, "-m", "sim", "run", "baseline", "--trials", str(trials)]
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([*cmd, "--out", out, *extra], stdout=subprocess.DEVNULL)
+        peak = 0
+        stop = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            parent = psutil.Process(proc.pid)
+            while not stop.is_set():
+                try:
+                    tree = [parent, *parent.children(recursive=True)]
+                    peak = max(peak, sum(p.memory_info().rss for p in tree))
+                except psutil.Error:
+                    pass
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        code = proc.wait()
+        wall = time.perf_counter() - t0
+        stop.set()
+        sampler.join()
+        if code != 0:
+            raise SystemExit(f"sim run failed with exit status {code}")
+    return wall, peak / 1e9
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
+    args = parser.parse_args()
+    k = 10 if args.quick else 1
+    workers = runner.default_workers()
+    rows: list[tuple[str, str, str]] = []
+
+    def show(what: str, value: str, note: str = "") -> None:
+        rows.append((what, value, note))
+        print(f"{what:58s} {value:>16s}  {note}", flush=True)
+
+    bill = load(BILL)
+    n = BLOCK_SIZE // k
+    limit = rate(hand_numpy, 1_000_000 // k)
+    show("bill3: hand-written numpy (exit day only), 1 core", f"{limit:,.0f}/s", "speed limit")
+    v = engine_rate(bill, "vector", n)
+    show(
+        "bill3: vector engine (draws + full trial table), 1 core",
+        f"{v:,.0f}/s",
+        f"{v / limit:.1%} of numpy",
+    )
+    d = engine_rate(bill, "des", 20_000 // k)
+    naive = rate(naive_simpy, 50_000 // k, repeat=1)
+    show(
+        "bill3: DES engine (draws + full trial table), 1 core",
+        f"{d:,.0f}/s",
+        f"{d / naive:.2f}x naive simpy",
+    )
+    show("bill3: naive simpy (exit day only), 1 core", f"{naive:,.0f}/s")
+
+    base = load(bundled.find("baseline") or "baseline")
+    for engine, trials in (("vector", 1_000_000 // k), ("des", 40_000 // k)):
+        rates = {w: run_rate(base, engine, w, trials) for w in sorted({1, workers})}
+        for w, r in rates.items():
+            note = f"{r / rates[1]:.2f}x 1 worker" if w > 1 else ""
+            show(
+                f"baseline: sim run --engine {engine}, {trials:,} trials, {w} worker(s)",
+                f"{r:,.0f}/s",
+                note,
+            )
+
+    for trials, extra in ((1_000_000 // k, []), (10_000_000 // k, ["--no-trials"])):
+        wall, gb = end_to_end(trials, extra)
+        flags = " ".join(extra)
+        show(
+            f"baseline: sim run --trials {trials:,} {flags}".rstrip(),
+            f"{wall:.1f} s",
+            f"peak {gb:.2f} GB",
+        )
+
+    print("\n| measure | result | note |\n|---|---:|---|")
+    for what, value, note in rows:
+        print(f"| {what} | {value} | {note} |")
+
+
+if __name__ == "__main__":
+    main()
