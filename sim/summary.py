@@ -17,6 +17,7 @@ from sim import __version__
 from sim.intervals import wilson, wilson_list
 from sim.language.model import Scenario
 from sim.outcomes import NOTICE_OUTCOMES, Outcome, RouteStatus, Ruling
+from sim.reference_figures import figures, gate_keys, passed_days
 
 
 def month_ends(start: dt.date, horizon: dt.date) -> list[dt.date]:
@@ -92,6 +93,9 @@ class SummaryBuilder:
         self.no_move_under_way = 0  # no_move trials in which some route is still active
         self._exit_days: list[np.ndarray] = []
         self._notice_days: list[np.ndarray] = []
+        self._gate_days: dict[tuple[str, str], list[np.ndarray]] = {
+            key: [] for key in gate_keys(scenario)
+        }
 
     def add(self, table: pd.DataFrame) -> None:
         self.trials += len(table)
@@ -112,6 +116,8 @@ class SummaryBuilder:
         self._exit_days.append(table["exit_day"].to_numpy()[exited])
         notice = table["notice_day"].to_numpy()
         self._notice_days.append(notice[np.isfinite(notice)])
+        for (route, gate), kept in self._gate_days.items():
+            kept.append(passed_days(table, route, gate))
 
     def exit_days(self) -> np.ndarray:
         return np.concatenate(self._exit_days) if self._exit_days else np.array([])
@@ -169,5 +175,12 @@ class SummaryBuilder:
             "rulings": {
                 key: {ru.value: c[ru.value] for ru in Ruling} for key, c in self.rulings.items()
             },
+            "references": figures(s, days, notice_days, self.gate_days(), n),
             "version": __version__,
+        }
+
+    def gate_days(self) -> dict[tuple[str, str], np.ndarray]:
+        return {
+            key: np.concatenate(kept) if kept else np.array([])
+            for key, kept in self._gate_days.items()
         }

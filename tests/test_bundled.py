@@ -115,7 +115,11 @@ def test_the_baseline_has_the_three_legal_gates() -> None:
     vote = next(g for g in senate.gates if g.votes is not None)
     assert vote.votes is not None and vote.votes.needed == 67
     assert any(g.name == "notify_committees_180_days" for g in senate.gates)
-    assert [e.event for e in routes["hr6508_119th"].dies_on] == ["end_119th_congress"]
+    assert [(e.event, e.until) for e in routes["hr6508_119th"].dies_on] == [
+        ("end_119th_congress", "signature")
+    ]
+    for executive in ("senate_two_thirds", "unilateral_notice"):
+        assert [e.event for e in routes[executive].dies_on] == ["inauguration_2029"]
     assert s.events["end_119th_congress"].date.isoformat() == "2027-01-03"  # type: ignore[union-attr]
     assert routes["unilateral_notice"].challenges
     assert [e.event for e in s.revoked_by] == ["inauguration_2029"]
@@ -154,3 +158,15 @@ def test_the_wheel_carries_the_bundled_scenarios(tmp_path: Path) -> None:
     for path in EVERY:
         assert f"sim/_bundled/{path.relative_to(ROOT)}" in names
     assert "sim/_bundled/seeds/digest.yaml" in names  # the ids `source:` warnings check
+
+
+def test_the_readme_table_lists_exactly_the_bundled_scenarios() -> None:
+    """The table scripts/scenario_table.py writes from real runs (not re-run here)."""
+    readme = (ROOT / "README.md").read_text()
+    start, end = "<!-- scenario-table:start -->", "<!-- scenario-table:end -->"
+    assert readme.count(start) == 1 and readme.count(end) == 1
+    table = readme.split(start)[1].split(end)[0]
+    listed = re.findall(r"^\| `([^`]+)` \|", table, flags=re.M)
+    assert listed == bundled.names()  # each once, in `sim scenarios` order
+    assert {p.stem for p in SCENARIOS} == set(listed)
+    assert "Produced by `python scripts/scenario_table.py` (20,000 trials" in table
