@@ -48,9 +48,9 @@ DRIVES = {
     "market_2026_06": "Six months of the baseline's White House hazard times the decision to "
     "defy §1250A: no exit can take effect by 2026-12-31 (a notice needs a year), so the "
     "figure to read is P(notice), against Polymarket's 5% (see Calibration).",
-    "pressure_2027": "If Europe misses the 'by 2027' demand the White House hazard triples "
-    "from 2028, which raises P(notice) but hardly P(exit): a notice filed after 2028-01-20 "
-    "cannot take effect before the inauguration.",
+    "pressure_2027": "A missed 'by 2027' demand (0.7) triples the White House hazard from "
+    "mid-2027: P(notice) doubles, but P(exit) rises far less, because only notices deposited "
+    "by 2028-01-20 can take effect before the inauguration.",
     "senate": "Sixty-seven senators: the lawful Senate route needs them, and 65 voted for "
     "the §1250A guard rail, so almost no trial passes the vote.",
     "unilateral": "The baseline's decisive route alone, with a chamber that must first "
@@ -116,7 +116,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
     args = parser.parse_args()
-    text = replace_between(args.readme.read_text(), table(args.trials, args.workers))
+    body = table(args.trials, args.workers)  # minutes: read the README only after
+    text = replace_between(args.readme.read_text(), body)
     tmp = args.readme.with_name(f".{args.readme.name}.tmp")
     tmp.write_text(text)
     os.replace(tmp, args.readme)  # atomic: the README is whole, old or new
