@@ -170,3 +170,20 @@ def test_the_readme_table_lists_exactly_the_bundled_scenarios() -> None:
     assert listed == bundled.names()  # each once, in `sim scenarios` order
     assert {p.stem for p in SCENARIOS} == set(listed)
     assert "Produced by `python scripts/scenario_table.py` (20,000 trials" in table
+
+
+def test_the_table_script_explains_every_bundled_scenario_and_keeps_the_rest() -> None:
+    """Each bundled scenario has its 'what drives it' sentence, and rewriting the table
+    leaves the README outside the markers as it was."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("table", ROOT / "scripts" / "scenario_table.py")
+    assert spec is not None and spec.loader is not None
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    assert set(table.DRIVES) == {p.stem for p in SCENARIOS}
+    assert [p.stem for p in table.bundled_paths()] == bundled.names()
+    text = f"before\n{table.START}\nold\n{table.END}\nafter\n"
+    assert table.replace_between(text, "new") == f"before\n{table.START}\nnew\n{table.END}\nafter\n"
+    with pytest.raises(SystemExit):
+        table.replace_between("no markers", "new")
