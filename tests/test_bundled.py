@@ -187,3 +187,9 @@ def test_the_table_script_explains_every_bundled_scenario_and_keeps_the_rest() -
     assert table.replace_between(text, "new") == f"before\n{table.START}\nnew\n{table.END}\nafter\n"
     with pytest.raises(SystemExit):
         table.replace_between("no markers", "new")
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_bundled_stories_have_no_warnings(path: Path) -> None:
+    """`sim run --strict` runs each of them: no unknown source id, no figure 0 by mistake."""
+    assert [str(w) for w in load(path).warnings] == []
