@@ -32,7 +32,9 @@ HISTORY = "history"  # replays of past US withdrawals, named history/<stem>
 
 
 def names() -> list[str]:
-    return sorted(p.stem for p in folder().glob("*.yaml"))
+    """The default scenario first (what `sim run` alone runs), then the stories by name."""
+    stems = sorted(p.stem for p in folder().glob("*.yaml"))
+    return sorted(stems, key=lambda s: s != DEFAULT)
 
 
 def history_names() -> list[str]:

@@ -19,6 +19,7 @@ from sim.day_sample import DaySample
 from sim.intervals import wilson, wilson_list
 from sim.language.model import Scenario
 from sim.outcomes import NOTICE_OUTCOMES, Outcome, RouteStatus, Ruling
+from sim.reference_figures import figures, gate_keys, passed_days
 
 
 def month_ends(start: dt.date, horizon: dt.date) -> list[dt.date]:
@@ -97,6 +98,9 @@ class SummaryBuilder:
         span = (scenario.horizon - scenario.start).days
         self._exit_days = DaySample(span)  # memory bounded whatever the number of trials
         self._notice_days = DaySample(span)
+        self._gate_days: dict[tuple[str, str], DaySample] = {
+            key: DaySample(span) for key in gate_keys(scenario)
+        }
 
     def add(self, table: pd.DataFrame) -> None:
         self.trials += len(table)
@@ -122,6 +126,8 @@ class SummaryBuilder:
         self._exit_days.add(table["exit_day"].to_numpy()[exited])
         notice = table["notice_day"].to_numpy()
         self._notice_days.add(notice[np.isfinite(notice)])
+        for (route, gate), kept in self._gate_days.items():
+            kept.add(passed_days(table, route, gate))
 
     def merge(self, other: SummaryBuilder) -> None:
         """Add what another builder (e.g. a worker's, for later trials) has seen."""
@@ -136,6 +142,8 @@ class SummaryBuilder:
         self.no_move_under_way += other.no_move_under_way
         self._exit_days.merge(other._exit_days)
         self._notice_days.merge(other._notice_days)
+        for key, kept in self._gate_days.items():
+            kept.merge(other._gate_days[key])
 
     def result(self) -> dict[str, Any]:
         s, n = self.scenario, self.trials
@@ -187,5 +195,9 @@ class SummaryBuilder:
             "rulings": {
                 key: {ru.value: c[ru.value] for ru in Ruling} for key, c in self.rulings.items()
             },
+            "references": figures(s, days, notice_days, self.gate_days(), n),
             "version": __version__,
         }
+
+    def gate_days(self) -> dict[tuple[str, str], DaySample]:
+        return self._gate_days

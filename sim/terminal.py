@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.outcomes import Outcome
+from sim.reference_figures import describe
 
 _OUTCOME_TEXT = {
     Outcome.EXITED: "exited (notice took effect by the horizon)",
@@ -127,8 +128,30 @@ def print_summary(console: Console, summary: dict[str, Any], folder: Path | None
         for event, date, p, p_ci, q, q_ci in sorted(rows, key=lambda r: r[1]):
             by.add_row(event, date, pct(p), ci_short(p_ci), pct(q), ci_short(q_ci))
         console.print(by)
+    _print_references(console, summary.get("references", []))
     if folder is not None:
         console.print(f"Run folder: [bold]{folder}[/bold]")
+
+
+def _print_references(console: Console, references: list[dict[str, Any]]) -> None:
+    """External forecasts beside the model figure that answers each (scenario `references:`)."""
+    if not references:
+        return
+    table = Table(title="Forecasts vs the model", title_justify="left")
+    table.add_column("forecast (observed)")
+    table.add_column("value", justify="right")
+    table.add_column("model quantity")
+    table.add_column("model", justify="right")
+    table.add_column("95% CI", justify="right", style="dim")
+    for r in references:
+        table.add_row(
+            f"{r['question']} ({r['observed']})",
+            pct(r["value"]),
+            describe(r["quantity"]),
+            pct(r["model"]),
+            ci_short(r["model_ci95"]),
+        )
+    console.print(table)
 
 
 def print_query(console: Console, answer: dict[str, Any]) -> None:

@@ -115,7 +115,11 @@ def test_the_baseline_has_the_three_legal_gates() -> None:
     vote = next(g for g in senate.gates if g.votes is not None)
     assert vote.votes is not None and vote.votes.needed == 67
     assert any(g.name == "notify_committees_180_days" for g in senate.gates)
-    assert [e.event for e in routes["hr6508_119th"].dies_on] == ["end_119th_congress"]
+    assert [(e.event, e.until) for e in routes["hr6508_119th"].dies_on] == [
+        ("end_119th_congress", "signature")
+    ]
+    for executive in ("senate_two_thirds", "unilateral_notice"):
+        assert [e.event for e in routes[executive].dies_on] == ["inauguration_2029"]
     assert s.events["end_119th_congress"].date.isoformat() == "2027-01-03"  # type: ignore[union-attr]
     assert routes["unilateral_notice"].challenges
     assert [e.event for e in s.revoked_by] == ["inauguration_2029"]
@@ -154,3 +158,38 @@ def test_the_wheel_carries_the_bundled_scenarios(tmp_path: Path) -> None:
     for path in EVERY:
         assert f"sim/_bundled/{path.relative_to(ROOT)}" in names
     assert "sim/_bundled/seeds/digest.yaml" in names  # the ids `source:` warnings check
+
+
+def test_the_readme_table_lists_exactly_the_bundled_scenarios() -> None:
+    """The table scripts/scenario_table.py writes from real runs (not re-run here)."""
+    readme = (ROOT / "README.md").read_text()
+    start, end = "<!-- scenario-table:start -->", "<!-- scenario-table:end -->"
+    assert readme.count(start) == 1 and readme.count(end) == 1
+    table = readme.split(start)[1].split(end)[0]
+    listed = re.findall(r"^\| `([^`]+)` \|", table, flags=re.M)
+    assert listed == bundled.names()  # each once, in `sim scenarios` order
+    assert {p.stem for p in SCENARIOS} == set(listed)
+    assert "Produced by `python scripts/scenario_table.py` (20,000 trials" in table
+
+
+def test_the_table_script_explains_every_bundled_scenario_and_keeps_the_rest() -> None:
+    """Each bundled scenario has its 'what drives it' sentence, and rewriting the table
+    leaves the README outside the markers as it was."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("table", ROOT / "scripts" / "scenario_table.py")
+    assert spec is not None and spec.loader is not None
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    assert set(table.DRIVES) == {p.stem for p in SCENARIOS}
+    assert [p.stem for p in table.bundled_paths()] == bundled.names()
+    text = f"before\n{table.START}\nold\n{table.END}\nafter\n"
+    assert table.replace_between(text, "new") == f"before\n{table.START}\nnew\n{table.END}\nafter\n"
+    with pytest.raises(SystemExit):
+        table.replace_between("no markers", "new")
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_bundled_stories_have_no_warnings(path: Path) -> None:
+    """`sim run --strict` runs each of them: no unknown source id, no figure 0 by mistake."""
+    assert [str(w) for w in load(path).warnings] == []

@@ -66,6 +66,7 @@ SUMMARY_FIELDS = {
     "exit_date",
     "p_exit_by",
     "version",
+    "references",
     "scenario_sha256",
 }
 RUN_FILES = {"summary.json", "trials.parquet", "scenario.yaml", "run.json", "charts"}

@@ -72,7 +72,9 @@ def test_validate_takes_a_bundled_name(here: Path) -> None:
 def test_validate_unknown_name(here: Path) -> None:
     result = cli("validate", "nosuch")
     assert result.exit_code == 2
-    assert result.stderr == "nosuch: no such file, nor a bundled scenario (bundled: baseline)\n"
+    listing = ", ".join(bundled.names())
+    assert listing.startswith("baseline, ")  # the default first, then the stories
+    assert result.stderr == f"nosuch: no such file, nor a bundled scenario (bundled: {listing})\n"
 
 
 # --- every problem at once -----------------------------------------------------------

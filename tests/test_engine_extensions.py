@@ -272,7 +272,12 @@ def test_an_appeal_after_the_horizon_is_not_recorded() -> None:
 
 
 def test_uses_extensions_names_each_construct() -> None:
-    assert uses_extensions(load(ROOT / "scenarios" / "baseline.yaml")) == []
+    # the baseline's bills outlive their Congress once signed; the President's hazard ends
+    # at the inauguration
+    assert uses_extensions(load(ROOT / "scenarios" / "baseline.yaml")) == [
+        "events.rate_changes",
+        "dies_on.until",
+    ]
     assert uses_extensions(_appealed("20d")) == ["challenges.appeal"]  # type: ignore[arg-type]
     assert uses_extensions(_pressure(1.0)) == ["events.rate_changes"]  # type: ignore[arg-type]
     events = {"congress_ends": {"date": date_after(40)}}

@@ -27,12 +27,14 @@ from sim.language.model import (
     Event,
     Gate,
     RateChange,
+    Reference,
     Route,
     Scenario,
     Treaty,
     Votes,
 )
 from sim.language.pydantic_errors import all_errors
+from sim.language.references import build_references
 from sim.language.schema import (
     FILE_SAFE_PATTERN,
     NAME_PATTERN,
@@ -555,6 +557,11 @@ def build(data: dict[str, Any], problems: Problems, source_text: str = "") -> Sc
         ("notice", "revoked_by"),
         problems,
     )
+    references: tuple[Reference, ...] = ()
+    if structure is not None:
+        references = build_references(
+            structure.references, structure.start, structure.horizon, routes, problems
+        )
     if problems or structure is None or treaty is None or period is None:
         return None
     return Scenario(
@@ -577,5 +584,6 @@ def build(data: dict[str, Any], problems: Problems, source_text: str = "") -> Sc
         events={k: v for k, v in events.items() if v is not None},
         routes={k: v for k, v in routes.items() if v is not None},
         revoked_by=revoked_by,
+        references=references,
         source_text=source_text,
     )

@@ -177,7 +177,10 @@ def _horizon(s: Scenario) -> Iterator[ScenarioWarning]:
         )
         for r, t in _earliest_deposits(s).items()
     )
-    if effect >= s.end:
+    # A calibration run that asks only about notices or gates (`references:` with no
+    # p_exit_by) means to stop before any exit: its P(exit) of 0 is not a mistake.
+    asks_only_before_exit = bool(s.references) and all(r.kind != "p_exit_by" for r in s.references)
+    if effect >= s.end and not asks_only_before_exit:
         yield ScenarioWarning(
             f"no notice can take effect by the horizon {s.horizon}: the earliest deposit is "
             f"{s.date_of(deposit)} and the notice period puts its effect on "

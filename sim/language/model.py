@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sim.language.durations import add_months, date_of
 from sim.language.errors import ScenarioWarning
@@ -133,6 +134,34 @@ def check_trials(trials: int) -> int:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """An external forecast and the model quantity that answers it: `kind` is
+    `p_notice_by`, `p_exit_by` or `p_gate_by` (then `route` and `gate` name the gate)."""
+
+    question: str
+    value: float
+    observed: dt.date
+    source: str
+    kind: str
+    date: dt.date
+    route: str | None = None
+    gate: str | None = None
+
+    def quantity(self) -> dict[str, Any]:
+        """The quantity as the scenario file writes it (JSON-ready)."""
+        if self.kind == "p_gate_by":
+            return {"p_gate_by": {"route": self.route, "gate": self.gate, "date": str(self.date)}}
+        return {self.kind: self.date.isoformat()}
+
+    def describe(self) -> str:
+        """The quantity in words, for tables."""
+        if self.kind == "p_gate_by":
+            return f"P({self.route} passed {self.gate} by {self.date})"
+        what = "notice" if self.kind == "p_notice_by" else "exit"
+        return f"P({what} by {self.date})"
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     title: str
@@ -145,6 +174,7 @@ class Scenario:
     routes: dict[str, Route]
     revoked_by: tuple[Effect, ...]
     description: str | None = None
+    references: tuple[Reference, ...] = ()
     source_text: str = field(default="", repr=False, compare=False)
     # What is legal but probably not meant (see checks.py); set by the loader.
     warnings: tuple[ScenarioWarning, ...] = field(default=(), repr=False, compare=False)

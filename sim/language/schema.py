@@ -220,6 +220,45 @@ class NoticeIn(_Section):
     revoked_by: list[Effect] = Field(default_factory=list)
 
 
+class GateByIn(_Section):
+    """P(a route's gate passed on or before a date)."""
+
+    route: str = Field(json_schema_extra={"pattern": NAME_PATTERN})
+    gate: str = Field(json_schema_extra={"pattern": NAME_PATTERN})
+    date: Date
+
+
+class QuantityIn(_Section):
+    """The model figure that answers an external forecast: exactly one of these."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=_exactly_one("p_notice_by", "p_exit_by", "p_gate_by")
+    )
+
+    p_notice_by: Date | None = Field(None, description="P(a notice deposited on or before)")
+    p_exit_by: Date | None = Field(None, description="P(the exit took effect on or before)")
+    p_gate_by: GateByIn | None = None
+
+    @model_validator(mode="after")
+    def _one_quantity(self) -> "QuantityIn":
+        given = [k for k in ("p_notice_by", "p_exit_by", "p_gate_by") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                "a quantity has exactly one of 'p_notice_by', 'p_exit_by' and 'p_gate_by'"
+            )
+        return self
+
+
+class ReferenceIn(_Section):
+    """An external forecast shown beside the model figure that answers it (not an input)."""
+
+    question: str = Field(description="The forecast's question, in its own words")
+    value: Annotated[float, Field(ge=0, le=1, description="Its probability, 0 to 1")]
+    observed: Date = Field(description="The day the value was seen")
+    source: str = Field(description="A seeds/digest.yaml id first, then free text")
+    quantity: QuantityIn
+
+
 class ScenarioIn(_Section):
     """A withdrawal-sim scenario."""
 
@@ -245,6 +284,10 @@ class ScenarioIn(_Section):
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}}
     )
     notice: NoticeIn = Field(default_factory=NoticeIn)
+    references: list[ReferenceIn] = Field(
+        default_factory=list,
+        description="External forecasts, shown beside the model figure that answers each",
+    )
 
 
 def json_schema() -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.outcomes import Outcome, RouteStatus
+from sim.reference_figures import describe
 from sim.report import scenario_table
 from sim.report.svg import Chart, ChartError, charts
 from sim.run_folder import COMPARE, RUN_INFO, RunFolderError, check_format, load_run
@@ -125,6 +126,18 @@ def _run_page(folder: Path, s: dict[str, Any], text: str) -> Page:
         {"challenge": c, "counts": counts, "total": sum(counts.values())}
         for c, counts in s.get("rulings", {}).items()
     ]
+    forecasts = [
+        {
+            "question": r["question"],
+            "observed": r["observed"],
+            "source": r["source"],
+            "value": pct(r["value"]),
+            "quantity": describe(r["quantity"]),
+            "model": pct(r["model"]),
+            "ci": ci(r["model_ci95"]),
+        }
+        for r in s.get("references", [])
+    ]
     try:
         rows = scenario_table.rows(text)
     except scenario_table.ScenarioTextError as exc:
@@ -145,6 +158,7 @@ def _run_page(folder: Path, s: dict[str, Any], text: str) -> Page:
         "exit_dates": exit_dates,
         "by_event": by_event,
         "rulings": rulings,
+        "forecasts": forecasts,
         "rows": rows,
         "unsourced": sum(1 for r in rows if r.source is None),
         "scenario_text": text,
