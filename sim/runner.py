@@ -279,7 +279,9 @@ def run(
     # matplotlib is imported (and a helper process started) while the trials run; charts
     # read the trials, so a run that keeps none draws none
     drawing = charts and keep_trials
-    jobs = ChartJobs(_context() if workers > 1 and scheduler is None else None) if drawing else None
+    # drawn in this process (matplotlib imported in a thread while the trials run): a helper
+    # process from the forkserver could print a traceback when a signal stops the run
+    jobs = ChartJobs(None) if drawing else None
     try:
         return _run(scenario, as_run, sha256, at, out, workers, started, progress, jobs, options)
     finally:

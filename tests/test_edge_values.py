@@ -39,7 +39,7 @@ def test_a_block_without_random_values_still_holds_its_trials() -> None:
 )
 def test_a_scenario_with_nothing_random_runs(tmp_path: Path, routes: dict[str, Any]) -> None:
     s = scenario(routes, events=DATED_E, trials=2500)  # three blocks, the last one partial
-    result = runner.run(s, out=tmp_path, workers=1)
+    result = runner.run(s, out=tmp_path, workers=1, charts=False)
     assert result.summary["trials"] == 2500
     assert result.summary["p_exit"] == 1.0
     folder = result.folder

@@ -26,7 +26,7 @@ def bill(tmp_path_factory: pytest.TempPathFactory):
         trials=6000,
         seed=21,
     )
-    return load_run(runner.run(s, out=tmp_path_factory.mktemp("q"), workers=1).folder)
+    return load_run(runner.run(s, out=tmp_path_factory.mktemp("q"), workers=1, charts=False).folder)
 
 
 def test_given_a_gate_passed(bill) -> None:

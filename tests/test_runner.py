@@ -79,9 +79,11 @@ def test_a_different_seed_gives_different_draws() -> None:
 
 def test_more_trials_extend_the_same_trials(tmp_path: Path) -> None:
     # a longer run extends a shorter one, across slices and across a block boundary
-    short = runner.run(_scenario(trials=BLOCK_SIZE + 20), out=tmp_path / "a", workers=1)
+    short = runner.run(
+        _scenario(trials=BLOCK_SIZE + 20), out=tmp_path / "a", workers=1, charts=False
+    )
     longer = BLOCK_SIZE + SLICE_SIZE + 5
-    long = runner.run(_scenario(trials=longer), out=tmp_path / "b", workers=1)
+    long = runner.run(_scenario(trials=longer), out=tmp_path / "b", workers=1, charts=False)
     a, b = short.trials, long.trials
     assert len(slices(longer)) > len(slices(BLOCK_SIZE + 20)) > 2
     pd.testing.assert_frame_equal(a, b.iloc[: len(a)])

@@ -65,8 +65,8 @@ def _without_engine(summary: dict[str, Any]) -> dict[str, Any]:
 
 def test_both_engines_give_the_same_run(tmp_path: Path) -> None:
     s = _scenario()
-    fast = runner.run(s, out=tmp_path / "v", workers=1)
-    slow = runner.run(s, out=tmp_path / "d", workers=1, engine="des")
+    fast = runner.run(s, out=tmp_path / "v", workers=1, charts=False)
+    slow = runner.run(s, out=tmp_path / "d", workers=1, engine="des", charts=False)
     assert fast.summary["engine"] == "vector" and slow.summary["engine"] == "des"
     assert json.loads((slow.folder / "run.json").read_text())["engine"] == "des"
     assert _without_engine(fast.summary) == _without_engine(slow.summary)
@@ -75,8 +75,8 @@ def test_both_engines_give_the_same_run(tmp_path: Path) -> None:
 
 def test_no_trials_keeps_the_whole_summary(tmp_path: Path) -> None:
     s = _scenario()
-    full = runner.run(s, out=tmp_path / "a", workers=2)
-    lean = runner.run(s, out=tmp_path / "b", workers=2, keep_trials=False)
+    full = runner.run(s, out=tmp_path / "a", workers=2, charts=False)
+    lean = runner.run(s, out=tmp_path / "b", workers=2, keep_trials=False, charts=False)
     assert not (lean.folder / "trials.parquet").exists()
     assert (full.folder / "trials.parquet").exists()
     assert lean.summary == full.summary
@@ -84,9 +84,9 @@ def test_no_trials_keeps_the_whole_summary(tmp_path: Path) -> None:
 
 def test_draws_are_opt_in_and_recomputable(tmp_path: Path) -> None:
     s = _scenario(trials=SLICE_SIZE + 50)
-    lean = runner.run(s, out=tmp_path / "a", workers=1)
+    lean = runner.run(s, out=tmp_path / "a", workers=1, charts=False)
     assert not any(c.startswith("draw.") for c in lean.trials.columns)
-    with_draws = runner.run(s, out=tmp_path / "b", workers=1, keep_draws=True)
+    with_draws = runner.run(s, out=tmp_path / "b", workers=1, keep_draws=True, charts=False)
     kept = with_draws.trials[["trial", *(c for c in with_draws.trials if c.startswith("draw."))]]
     assert len(kept.columns) > 5
     pd.testing.assert_frame_equal(draws_table(s), kept, check_exact=True)
@@ -99,7 +99,7 @@ def test_an_engine_that_cannot_run_a_scenario_falls_back_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(vector, "unsupported", lambda s: "a construct it lacks")
-    res = runner.run(_scenario(trials=200), out=tmp_path, workers=1)
+    res = runner.run(_scenario(trials=200), out=tmp_path, workers=1, charts=False)
     assert res.summary["engine"] == "des"
     assert res.engine_note is not None and "a construct it lacks" in res.engine_note
     assert (
@@ -140,11 +140,13 @@ def test_a_worker_that_dies_is_one_line_and_leaves_nothing(tmp_path: Path) -> No
 def test_a_dask_cluster_gives_the_local_results(tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
     s = _scenario()
-    local = runner.run(s, out=tmp_path / "local", workers=1)
+    local = runner.run(s, out=tmp_path / "local", workers=1, charts=False)
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster:
-        remote = runner.run(s, out=tmp_path / "dask", scheduler=cluster.scheduler_address)
+        remote = runner.run(
+            s, out=tmp_path / "dask", scheduler=cluster.scheduler_address, charts=False
+        )
     assert remote.summary == local.summary
     for name in ("summary.json", "trials.parquet"):
         assert (remote.folder / name).read_bytes() == (local.folder / name).read_bytes(), name
@@ -157,7 +159,7 @@ def test_an_unreachable_scheduler_is_one_line_within_seconds(
     monkeypatch.setattr(runner, "SCHEDULER_TIMEOUT", "1s")
     started = time.monotonic()
     with pytest.raises(runner.RunOptionError, match="cannot reach the Dask scheduler") as err:
-        runner.run(_scenario(trials=100), out=tmp_path, scheduler="tcp://127.0.0.1:9")
+        runner.run(_scenario(trials=100), out=tmp_path, scheduler="tcp://127.0.0.1:9", charts=False)
     assert time.monotonic() - started < 8
     assert "\n" not in str(err.value)
     assert not (tmp_path / "test").exists() or list((tmp_path / "test").iterdir()) == []

@@ -105,7 +105,9 @@ def test_ctrl_c_at_a_terminal_reaches_every_process_and_stops_them_quietly(tmp_p
     """The terminal sends SIGINT to the whole foreground group: workers leave it to the run
     (no traceback of theirs), which stops them."""
     proc = start(tmp_path, "run", "big.yaml", "--engine", "des")
-    wait_for(lambda: len(workers_of(proc.pid)) >= 2, 60, "two workers")  # + a chart helper
+    wait_for(lambda: any((tmp_path / "out").rglob(".partial-*")), 60, "the partial folder")
+    wait_for(lambda: len(workers_of(proc.pid)) >= 2, 60, "two workers")
+    time.sleep(2)  # let the workers finish starting (their initializer sets SIGINT aside)
     workers = workers_of(proc.pid)
     for worker in workers:  # a worker alone ignores it: only its run may stop it
         os.kill(worker.pid, signal.SIGINT)

@@ -24,7 +24,7 @@ TRIALS = 1200  # two blocks, the second one short: the trace must draw it as the
 @pytest.fixture(scope="module")
 def run_table(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, pd.DataFrame]:
     s = dataclasses.replace(load(ROOT / "scenarios" / "baseline.yaml"), trials=TRIALS)
-    done = runner.run(s, out=tmp_path_factory.mktemp("runs"), workers=1)
+    done = runner.run(s, out=tmp_path_factory.mktemp("runs"), workers=1, charts=False)
     return s, pd.read_parquet(done.folder / "trials.parquet")
 
 

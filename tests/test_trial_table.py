@@ -32,7 +32,9 @@ def _bill(trials: int = 4000):
 @pytest.fixture(scope="module")
 def bill_run(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("runs")
-    return runner.run(_bill(), out=out, workers=1, at=[dt.date(2027, 1, 31), dt.date(2027, 2, 5)])
+    return runner.run(
+        _bill(), out=out, workers=1, at=[dt.date(2027, 1, 31), dt.date(2027, 2, 5)], charts=False
+    )
 
 
 def test_each_gate_has_its_result_and_day(bill_run) -> None:
@@ -100,7 +102,7 @@ def test_month_ends() -> None:
 
 def test_at_outside_the_span_is_refused(tmp_path: Path) -> None:
     with pytest.raises(runner.RunOptionError, match="outside the scenario's span"):
-        runner.run(_bill(50), out=tmp_path, workers=1, at=[dt.date(2030, 1, 1)])
+        runner.run(_bill(50), out=tmp_path, workers=1, at=[dt.date(2030, 1, 1)], charts=False)
     assert not any(tmp_path.rglob("*.parquet"))
 
 
@@ -124,7 +126,7 @@ def test_the_readme_recipe_runs_and_agrees_with_the_summary(tmp_path: Path, caps
     begin = section.index("```python") + len("```python")
     code = section[begin : section.index("```\n", begin)]
     base = load(Path(__file__).parent.parent / "scenarios" / "baseline.yaml")
-    res = runner.run(base, out=tmp_path, trials=3000, workers=1)
+    res = runner.run(base, out=tmp_path, trials=3000, workers=1, charts=False)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(code, {"run_folder": str(res.folder)})
