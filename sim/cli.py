@@ -41,6 +41,20 @@ def _dates(text: str | None) -> list[dt.date]:
     return out
 
 
+def _progress_bar() -> Progress:
+    """The trials bar on stderr (nothing when stderr is not a terminal)."""
+    err = Console(stderr=True)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
 def _problems(exc: ScenarioError) -> str:
     """Every problem of a file, one a line, at most MAX_SHOWN."""
     errors = exc.errors
@@ -160,16 +174,7 @@ def run(
     loaded = _load_scenario(scenario, strict)
     at = _dates(at_text)
     total = loaded.trials if trials is None else trials
-    err = Console(stderr=True)
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    bar = _progress_bar()
     try:
         with interrupts.stopped_by_signals(), bar:
             task = bar.add_task(f"{loaded.name}: trials", total=total)
@@ -361,16 +366,7 @@ def compare_command(
     <out>/compare-<names>-<time>/."""
     from sim import compare_runs, compare_text, runner  # numpy, pandas: only for a comparison
 
-    err = Console(stderr=True)
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    bar = _progress_bar()
 
     def progress(label: str, total: int) -> Callable[[int], None]:
         task = bar.add_task(f"{label}: trials", total=total)
