@@ -66,6 +66,7 @@ def stop_and_check(
     tmp_path: Path,
     what: str,
     to_group: bool = False,
+    settle: float = 2.0,
 ) -> str:
     """Signal the run (or, like a terminal's Ctrl-C, its whole process group) once its
     workers are busy; check what it leaves; return its line."""
@@ -74,7 +75,7 @@ def stop_and_check(
     # let both workers finish starting: a signal while the forkserver is still handing a new
     # worker its start-up data can make that half-started child print a traceback (known;
     # to be fixed in the runner)
-    time.sleep(2)
+    time.sleep(settle)
     (os.killpg if to_group else os.kill)(proc.pid, sig)
     try:
         out, err = proc.communicate(timeout=30)  # a survivor holding the pipes: forever
@@ -102,7 +103,7 @@ def test_a_signal_stops_a_run_and_everything_it_started(tmp_path: Path, sig) -> 
 
 def test_sigterm_stops_a_compare(tmp_path: Path) -> None:
     proc = start(tmp_path, "compare", "big.yaml", "--set", "seed=3", "--no-charts")
-    stop_and_check(proc, signal.SIGTERM, tmp_path, " compare folder")
+    stop_and_check(proc, signal.SIGTERM, tmp_path, " compare folder", settle=0.0)
 
 
 def test_ctrl_c_at_a_terminal_reaches_every_process_and_stops_them_quietly(tmp_path: Path) -> None:
