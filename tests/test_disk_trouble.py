@@ -19,10 +19,10 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
+from test_cli import GOOD
 
 from sim import summary
 from sim.cli import main
-from tests.test_cli import GOOD
 
 SMALL = GOOD.replace("trials: 5000", "trials: 300")
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support import gate, scenario, simulate
 
 from sim import runner
 from sim.draws import draw_block
-from tests.support import gate, scenario, simulate
 
 DATED_E = {"e": {"date": "2027-02-01"}}  # 31 days after START
 

@@ -23,10 +23,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from test_cli import GOOD
 
 from sim import bundled
 from sim.language import ScenarioError, loads
-from tests.test_cli import GOOD
 
 EXAMPLES = int(os.environ.get("SIM_FUZZ_EXAMPLES", "0"))
 HANG_SECONDS = 10  # far above any honest load; only a hang gets there

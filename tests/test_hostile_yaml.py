@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
+from test_cli import GOOD, assert_one_clean_error_line, sim
 
 from sim import bundled
 from sim.language import ScenarioError, load, loads
 from sim.language.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES
-from tests.test_cli import GOOD, assert_one_clean_error_line, sim
 
 HEAD = "name: lol\nstart: 2026-01-01\nhorizon: 2027-01-01\n"
 

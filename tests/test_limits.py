@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from support import gate, scenario
+from test_cli import GOOD
 
 from sim import day_sample
 from sim.cli import main
@@ -20,8 +22,6 @@ from sim.language import ScenarioError, loads
 from sim.language.model import MAX_TRIALS
 from sim.runner import simulate_slice
 from sim.summary import SummaryBuilder
-from tests.support import gate, scenario
-from tests.test_cli import GOOD
 
 
 def test_trials_above_the_maximum_are_refused_with_the_reason() -> None:

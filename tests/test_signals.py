@@ -16,8 +16,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-
-from tests.test_cli import GOOD
+from test_cli import GOOD
 
 BIG = GOOD.replace("trials: 5000", "trials: 100000000")  # still running when signalled
 
