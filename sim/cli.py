@@ -153,6 +153,13 @@ def main(ctx: click.Context) -> None:
     metavar="ADDRESS",
     help="Run on a Dask cluster (tcp://HOST:PORT) instead of local processes.",
 )
+@click.option(
+    "--precision",
+    type=float,
+    metavar="H",
+    help="Run whole blocks of 65,536 trials until P(exit)'s 95% interval is within +-H "
+    "(e.g. 0.001); --trials is then the most to run [default: 10,000,000].",
+)
 def run(
     scenario: str | None,
     trials: int | None,
@@ -167,17 +174,22 @@ def run(
     no_trials: bool,
     draws: bool,
     scheduler: str | None,
+    precision: float | None,
 ) -> None:
     """Run SCENARIO (a YAML file or a bundled name; default: the bundled baseline)."""
     from sim import runner, terminal  # numpy, pandas, simpy: imported only for a run
+    from sim.precision import sentence
 
     loaded = _load_scenario(scenario, strict)
     at = _dates(at_text)
     total = loaded.trials if trials is None else trials
+    label = f"{loaded.name}: trials"
+    if precision is not None:  # the count is known only at the end
+        total, label = None, f"{loaded.name}: trials until P(exit) +-{precision:g}"
     bar = _progress_bar()
     try:
         with interrupts.stopped_by_signals(), bar:
-            task = bar.add_task(f"{loaded.name}: trials", total=total)
+            task = bar.add_task(label, total=total)
             result = runner.run(
                 loaded,
                 out=out,
@@ -191,6 +203,7 @@ def run(
                 keep_trials=not no_trials,
                 keep_draws=draws,
                 scheduler=scheduler,
+                precision=precision,
             )
     except runner.RunOptionError as exc:
         _fail(f"sim: {exc}")
@@ -210,8 +223,12 @@ def run(
         _fail("sim: interrupted; nothing was written", 130)
     if result.engine_note is not None:
         click.echo(f"sim: {result.engine_note}", err=True)
+    if result.precision is not None:
+        click.echo(f"sim: {sentence(result.precision)}", err=True)
     if as_json:
         shown = {"run_folder": str(Path(result.folder).resolve()), **result.summary}
+        if result.precision is not None:
+            shown["precision"] = result.precision
         click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         terminal.print_summary(Console(), result.summary, result.folder)
