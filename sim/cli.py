@@ -421,6 +421,92 @@ def compare_command(
         compare_text.print_comparison(Console(), result.comparison, result.folder)
 
 
+@main.command(name="sweep")
+@click.argument("scenario")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    required=True,
+    metavar="PATH=V1,V2,...",
+    help="A path (as for sim compare --set) and its values, comma-separated outside "
+    "brackets and braces, e.g. --set routes.unilateral_notice.gates.decides_to_defy_1250a.p="
+    "0.2,0.35,0.5 (repeatable: a grid).",
+)
+@click.option("--trials", type=click.IntRange(min=1), help="Trials at every point.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed at every point.")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes to use [default: all cores]")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    help="Where the points' run folders and the sweep folder go.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print sweep.json on stdout.")
+@click.option("--no-charts", is_flag=True, help="Skip the sweep chart.")
+def sweep_command(
+    scenario: str,
+    sets: tuple[str, ...],
+    trials: int | None,
+    seed: int | None,
+    workers: int | None,
+    out: Path,
+    as_json: bool,
+    no_charts: bool,
+) -> None:
+    """Run SCENARIO (a file, a bundled name or a run folder) at every point of a grid of
+    --set values, all with the same seed and trials (paired); print and write P(exit) and
+    P(notice) with 95% intervals at each point, and the paired change between neighbouring
+    points, into <out>/sweep-<name>-<time>/."""
+    from sim import runner
+    from sim.analysis import sweep as sweeping
+    from sim.analysis.sweep_text import print_sweep
+
+    bar = _progress_bar()
+
+    def progress(label: str, total: int) -> Callable[[int], None]:
+        task = bar.add_task(f"{label}: trials", total=total)
+        return lambda n: bar.advance(task, n)
+
+    try:
+        with interrupts.stopped_by_signals(), bar:
+            done = sweeping.run_sweep(
+                scenario,
+                list(sets),
+                trials=trials,
+                seed=seed,
+                workers=workers,
+                out=out,
+                charts=None if no_charts else sweep_charts(),
+                progress=progress,
+            )
+    except sweeping.SweepError as exc:
+        _fail(str(exc))
+    except runner.RunOptionError as exc:
+        _fail(f"sim sweep: {exc}")
+    except NotADirectoryError as exc:
+        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
+    except OSError as exc:
+        _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
+    except interrupts.Interrupted as exc:
+        _fail(f"sim: stopped by {exc.name}; no sweep folder was written", exc.exit_status)
+    except KeyboardInterrupt:
+        _fail("sim: interrupted; no sweep folder was written", 130)
+    if as_json:
+        click.echo(json.dumps(done.to_json(), indent=2, ensure_ascii=False))
+        click.echo(str(done.folder), err=True)
+    else:
+        print_sweep(Console(), done)
+
+
+def sweep_charts() -> Callable[..., None]:
+    """The sweep chart's writer (matplotlib is imported only when it draws)."""
+    from sim.api import sweep_chart_writer
+
+    return sweep_chart_writer()
+
+
 def compare_charts() -> Callable[..., None]:
     """The compare charts' writer (matplotlib is imported only when it draws)."""
     from sim.api import compare_chart_writer
