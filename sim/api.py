@@ -27,6 +27,7 @@ from sim.run_folder import load_run as _load_run
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from sim.analysis.discover import Discovery
     from sim.analysis.sweep import Sweep
     from sim.compare_runs import Compared
 
@@ -278,6 +279,76 @@ def sweep(
         charts=sweep_chart_writer() if charts else None,
     )
     return SweepResult(done)
+
+
+@dataclass
+class DiscoveryResult:
+    """A finished scenario discovery: the boxes, their peeling trajectories, the folder."""
+
+    discovery: Discovery
+
+    @property
+    def boxes(self) -> pd.DataFrame:
+        """One row a box and restricted input: coverage, density, mass, the input's range in
+        the box and among all trials, its quasi-p value (the columns of boxes.csv)."""
+        return self.discovery.boxes_table()
+
+    @property
+    def trajectory(self) -> pd.DataFrame:
+        """Every peeling step of every box: coverage, density, mass, inputs restricted."""
+        return self.discovery.trajectory_table()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The content of discover.json."""
+        return self.discovery.to_json()
+
+    @property
+    def folder(self) -> Path | None:
+        return self.discovery.folder
+
+    def plot(self) -> Figure:
+        """The peeling trajectories and each box's ranges."""
+        from sim.charts.discover import plot_discover
+
+        return plot_discover(self.discovery)
+
+
+def discover(
+    source: str | Path | Scenario | Result | Run,
+    outcome: str = "exited",
+    *,
+    min_coverage: float = 0.5,
+    trials: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    out: str | Path = "outputs",
+    write: bool = True,
+    charts: bool = True,
+) -> DiscoveryResult:
+    """Scenario discovery with PRIM, as `sim discover` does: of a run (a Result, a run
+    folder) or of a scenario run first (a path, a bundled name, YAML text, a Scenario)."""
+    from sim.analysis.discover import run_discover
+
+    found = run_discover(
+        source.run if isinstance(source, Result) else source,
+        outcome,
+        min_coverage=min_coverage,
+        trials=trials,
+        seed=seed,
+        workers=workers,
+        out=Path(out),
+        write=write,
+        charts=discover_chart_writer() if charts else None,
+    )
+    return DiscoveryResult(found)
+
+
+def discover_chart_writer() -> Any:
+    """The function that draws the discovery chart into a discover folder's charts/."""
+    from sim.charts.discover import write_discover_charts
+
+    return write_discover_charts
 
 
 def sweep_chart_writer() -> Any:

@@ -500,6 +500,99 @@ def sweep_command(
         print_sweep(Console(), done)
 
 
+@main.command(name="discover")
+@click.argument("source", metavar="SCENARIO|RUN")
+@click.option(
+    "--outcome",
+    default="exited",
+    show_default=True,
+    help="exited, notice_pending, revoked, voided, blocked, no_move, or notice (a notice "
+    "was deposited).",
+)
+@click.option(
+    "--min-coverage",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Each box is the densest step of its peeling trajectory that keeps this share of "
+    "the cases it started from.",
+)
+@click.option("--trials", type=click.IntRange(min=1), help="Trials, for a scenario run first.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed, for a scenario run first.")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes to use [default: all cores]")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    help="Where the run folder (for a scenario) and the discover folder go.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print discover.json on stdout.")
+@click.option("--no-charts", is_flag=True, help="Skip the chart.")
+def discover_command(
+    source: str,
+    outcome: str,
+    min_coverage: float,
+    trials: int | None,
+    seed: int | None,
+    workers: int | None,
+    out: Path,
+    as_json: bool,
+    no_charts: bool,
+) -> None:
+    """Scenario discovery: PRIM boxes of the uncertain inputs' ranges in which an outcome
+    is likely, with coverage and density and the peeling trajectory. SCENARIO (a file or
+    bundled name) is run first; a RUN folder is read as it is. Writes
+    <out>/discover-<name>-<time>/."""
+    from sim import runner
+    from sim.analysis import discover as discovering
+    from sim.analysis.discover_text import print_discovery
+
+    bar = _progress_bar()
+
+    def progress(label: str, total: int) -> Callable[[int], None]:
+        task = bar.add_task(f"{label}: trials", total=total)
+        return lambda n: bar.advance(task, n)
+
+    try:
+        with interrupts.stopped_by_signals(), bar:
+            found = discovering.run_discover(
+                source,
+                outcome,
+                min_coverage=min_coverage,
+                trials=trials,
+                seed=seed,
+                workers=workers,
+                out=out,
+                charts=None if no_charts else discover_charts(),
+                progress=progress,
+            )
+    except discovering.DiscoverError as exc:
+        _fail(str(exc))
+    except runner.RunOptionError as exc:
+        _fail(f"sim discover: {exc}")
+    except NotADirectoryError as exc:
+        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
+    except OSError as exc:
+        _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
+    except interrupts.Interrupted as exc:
+        _fail(f"sim: stopped by {exc.name}; no discover folder was written", exc.exit_status)
+    except KeyboardInterrupt:
+        _fail("sim: interrupted; no discover folder was written", 130)
+    if as_json:
+        click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+        click.echo(str(found.folder), err=True)
+    else:
+        print_discovery(Console(), found)
+
+
+def discover_charts() -> Callable[..., None]:
+    """The discovery chart's writer (matplotlib is imported only when it draws)."""
+    from sim.api import discover_chart_writer
+
+    return discover_chart_writer()
+
+
 def sweep_charts() -> Callable[..., None]:
     """The sweep chart's writer (matplotlib is imported only when it draws)."""
     from sim.api import sweep_chart_writer
