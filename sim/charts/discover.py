@@ -17,6 +17,7 @@ from sim.charts import style
 from sim.charts.write import save
 
 MARKERS = ("o", "s", "^")
+CLEAR = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}  # over lines
 ROW_IN = 0.62  # inches a restricted input takes in the lower panel
 
 
@@ -75,12 +76,13 @@ def _trajectories(ax: Axes, found: Discovery) -> None:
             xy=(box.coverage, box.density), xytext=(-10, -10) if right else (10, 10),
             textcoords="offset points", ha="right" if right else "left",
             va="top" if right else "bottom", fontsize=10, fontweight="bold", color=colour,
+            bbox=CLEAR, zorder=5,
         )  # fmt: skip
     ax.axhline(found.base_rate, color=style.GREY, lw=1.0, ls=(0, (4, 3)), zorder=1)
     ax.annotate(
         f"all trials: {style.pct(found.base_rate)}", xy=(0.0, found.base_rate),
         xycoords=("axes fraction", "data"), xytext=(4, 4), textcoords="offset points",
-        fontsize=9, color=style.GREY,
+        fontsize=9, color=style.GREY, bbox=CLEAR,
     )  # fmt: skip
     ax.set_xlim(0, 1.02)
     top = max([found.base_rate, *(float(b.trajectory["density"].max()) for b in found.boxes)])

@@ -102,9 +102,10 @@ def plot_sweep(sweep: Sweep) -> Figure:
         )  # fmt: skip
         if not several and len(x) <= 12:
             for xi, pi in zip(x, p, strict=True):
-                top.annotate(
-                    style.pct(float(pi)), xy=(xi, pi), xytext=(0, 9), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=10, color=style.TEXT,
+                top.annotate(  # as the table and sweep.csv give it
+                    f"{100 * float(pi):.2f}%", xy=(xi, pi), xytext=(0, 9),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=10,
+                    color=style.TEXT,
                 )  # fmt: skip
         if bottom is not None:
             _changes(bottom, sweep, x, idx, colour, k, len(lines))
