@@ -137,8 +137,9 @@ def _local(job: Job, pieces: list[Slice], workers: int) -> Iterator[SliceResult]
                         yield pending.popleft().result()
                 while pending:
                     yield pending.popleft().result()
-            finally:  # a caller that stops early (--precision) waits for no queued slice
+            except GeneratorExit:  # a caller that stops early (--precision): drop the queue
                 pool.shutdown(wait=True, cancel_futures=True)
+                raise
     except BrokenProcessPool:
         raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
 
