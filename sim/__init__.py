@@ -8,7 +8,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = ("run", "load_run", "compare", "scenario", "Result", "Comparison")
+_API = ("run", "load_run", "compare", "scenario", "Result", "Comparison", "sweep", "discover")
 
 
 def __getattr__(name: str) -> Any:

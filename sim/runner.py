@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
 from sim import __version__, interrupts
+from sim import precision as precise
 from sim.chart_jobs import ChartJobs
 from sim.draws import DES_SLICE_SIZE, SLICE_SIZE, Slice, draw_block, slices
 from sim.engines import des, vector
@@ -129,12 +130,16 @@ def _local(job: Job, pieces: list[Slice], workers: int) -> Iterator[SliceResult]
             max_workers=workers, mp_context=_context(), initializer=interrupts.worker_started
         ) as pool:
             pending: deque[Future[SliceResult]] = deque()
-            for piece in pieces:
-                pending.append(pool.submit(work, job, piece))
-                if len(pending) >= 3 * workers:
+            try:
+                for piece in pieces:
+                    pending.append(pool.submit(work, job, piece))
+                    if len(pending) >= 3 * workers:
+                        yield pending.popleft().result()
+                while pending:
                     yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            except GeneratorExit:  # a caller that stops early (--precision): drop the queue
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     except BrokenProcessPool:
         raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
 
@@ -250,6 +255,7 @@ def run(
     keep_trials: bool = True,
     keep_draws: bool = False,
     scheduler: str | None = None,
+    precision: float | None = None,
 ) -> Run:
     """Run every trial and write `out/<name>/<run id>/`; returns the run, read from memory.
 
@@ -257,7 +263,16 @@ def run(
     `charts/` before the folder is put in place, so they are part of the atomic folder.
     `keep_trials=False` skips `trials.parquet`; `keep_draws` adds the `draw.*` columns to it
     (they can always be recomputed: `sim.draws_file`). `scheduler` sends the slices to a Dask
-    cluster instead of local processes."""
+    cluster instead of local processes. `precision` runs whole blocks until P(exit)'s 95%
+    interval has at most that half-width (`sim.precision`; `trials` is then the most it
+    may run), and writes the folder `trials=` that many would."""
+    if precision is not None:
+        try:
+            precise.check_precision(precision)
+        except ValueError as exc:
+            raise RunOptionError(str(exc)) from None
+        if trials is None:
+            trials = precise.DEFAULT_MAX_TRIALS
     scenario = dataclasses.replace(
         scenario,
         trials=scenario.trials if trials is None else trials,
@@ -271,8 +286,6 @@ def run(
     if workers is not None and workers < 1:
         raise RunOptionError(f"--workers {workers}: must be at least 1")
     used, note = choose_engine(scenario, engine)
-    as_run = scenario_as_run(scenario)
-    sha256 = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
     workers = default_workers() if workers is None else check_workers(workers)
     started = dt.datetime.now(dt.UTC)
     options = _Options(used, note, keep_trials, keep_draws, scheduler)
@@ -283,10 +296,28 @@ def run(
     # process from the forkserver could print a traceback when a signal stops the run
     jobs = ChartJobs(None) if drawing else None
     try:
-        return _run(scenario, as_run, sha256, at, out, workers, started, progress, jobs, options)
+        if precision is None:
+            return _run(scenario, at, out, workers, started, progress, jobs, options)
+        with precise.Spill() as spill:
+            spill_schema = schema(scenario, draws=keep_draws) if keep_trials else None
+            probe = Job(scenario, used, tuple(at), spill_schema)
+            results = _slice_results(probe, workers, scheduler)
+            reached = precise.until_precise(results, precision, scenario.trials, spill, progress)
+            scenario = dataclasses.replace(scenario, trials=reached.trials)
+            options = dataclasses.replace(options, info={"precision": reached.to_json()})
+            done = _run(scenario, at, out, workers, started, None, jobs, options, spill.replay())
+            done.precision = reached.to_json()
+            return done
     finally:
         if jobs is not None:
             jobs.close()
+
+
+def _slice_results(job: Job, workers: int, scheduler: str | None) -> Iterator[SliceResult]:
+    """Every slice of the job's scenario, run, in trial order."""
+    size = SLICE_SIZE if job.engine == "vector" else DES_SLICE_SIZE
+    pieces = slices(job.scenario.trials, size)
+    return _dask(job, pieces, scheduler) if scheduler else _local(job, pieces, workers)
 
 
 @dataclass(frozen=True)
@@ -296,12 +327,11 @@ class _Options:
     keep_trials: bool
     keep_draws: bool
     scheduler: str | None
+    info: dict[str, Any] | None = None  # more for run.json (e.g. where --precision stopped)
 
 
 def _run(
     scenario: Scenario,
-    as_run: str,
-    sha256: str,
     at: list[dt.date],
     out: Path,
     workers: int,
@@ -309,9 +339,13 @@ def _run(
     progress: Progress | None,
     jobs: ChartJobs | None,
     options: _Options,
+    results: Iterator[SliceResult] | None = None,
 ) -> Run:
+    """Write the run folder from `results` (by default: run every slice now)."""
     used, note, scheduler = options.engine, options.note, options.scheduler
     keep_trials, keep_draws = options.keep_trials, options.keep_draws
+    as_run = scenario_as_run(scenario)
+    sha256 = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
     run_id = _run_id(started, scenario.seed, sha256)
     trials_schema = schema(
         scenario,
@@ -324,9 +358,9 @@ def _run(
         },
         draws=keep_draws,
     )
-    job = Job(scenario, used, tuple(at), trials_schema if keep_trials else None)
-    pieces = slices(scenario.trials, SLICE_SIZE if used == "vector" else DES_SLICE_SIZE)
-    results = _dask(job, pieces, scheduler) if scheduler else _local(job, pieces, workers)
+    if results is None:
+        job = Job(scenario, used, tuple(at), trials_schema if keep_trials else None)
+        results = _slice_results(job, workers, scheduler)
     with atomic_folder(Path(out) / scenario.name, run_id) as folder:
         tmp = folder.tmp
         (tmp / CHARTS).mkdir()
@@ -375,6 +409,7 @@ def _run(
         }
         if note is not None:
             info["engine_note"] = note
+        info.update(options.info or {})
         write_json(tmp / RUN_INFO, info)
     assert folder.final is not None
     return Run(summary=summary, scenario_text=as_run, folder=folder.final, engine_note=note)
