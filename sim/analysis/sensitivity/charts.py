@@ -8,16 +8,18 @@ notice's orange, of the time to exit in bluish green, as the run charts draw tho
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from sim.analysis.sensitivity.inputs import label, number
+from sim.analysis.sensitivity.inputs import count, grouped, label, number
 from sim.analysis.sensitivity.result import ranking
+from sim.analysis.sensitivity.tornado import by_swing, unchanged
 from sim.charts import style
 from sim.charts.write import save
 
@@ -65,27 +67,51 @@ def _shown(order: list[str]) -> tuple[list[str], int]:
     return order[:MAX_ROWS], max(0, len(order) - MAX_ROWS)
 
 
-def _rows_axis(ax: Axes, data: dict[str, Any], names: list[str], labels: bool = True) -> None:
+def _rows_axis(
+    ax: Axes,
+    data: dict[str, Any],
+    names: list[str],
+    labels: bool = True,
+    notes: Sequence[str] = (),
+    chars: int = 0,
+    reserve: int = 0,
+) -> None:
+    """One row an input, top to bottom; `notes` (what is not drawn) in rows of their own
+    under the last input, on a white ground (out of the layout, so a long note never
+    squeezes the panel). `reserve`: rows of note to leave room for (panels sharing their y
+    axis must all leave the same room)."""
+    import textwrap
+
     ax.set_yticks(np.arange(len(names)))
     if labels:
         ax.set_yticklabels([_row_label(data, n) for n in names], fontsize=9.5)
     else:
         ax.tick_params(axis="y", labelleft=False)
-    ax.set_ylim(len(names) - 0.4, -0.6)
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", length=0)
+    lines = [line for note in notes for line in textwrap.wrap(note, chars or NOTE_CHARS)]
+    room = max(len(lines), reserve)
+    ax.set_ylim(len(names) - 0.4 + NOTE_ROW * room + (0.25 if room else 0.0), -0.6)
+    for k, line in enumerate(lines):
+        ax.text(
+            0.006, len(names) - 0.1 + NOTE_ROW * k, line, transform=ax.get_yaxis_transform(),
+            ha="left", va="center", fontsize=9, color=style.GREY, in_layout=False, zorder=5,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+        )  # fmt: skip
+
+
+NOTE_CHARS = 100  # characters of 9 pt text a line across a panel 8 inches wide
+NOTE_ROW = 0.45  # rows a line of note takes
+
+
+def _note_lines(notes: Sequence[str], chars: int = NOTE_CHARS) -> int:
+    import textwrap
+
+    return sum(len(textwrap.wrap(n, chars)) for n in notes)
 
 
 def _value_text(metric: str, v: float) -> str:
     return style.pct(v) if metric != "days_to_exit" else f"{v:.0f}d"
-
-
-def _more(fig: Figure, hidden: int) -> None:
-    if hidden:
-        fig.text(
-            0.99, 0.08 / fig.get_figheight(), f"and {hidden} more inputs with smaller effects",
-            ha="right", va="bottom", fontsize=9, color=style.GREY,
-        )  # fmt: skip
 
 
 # -- tornado ----------------------------------------------------------------------------
@@ -105,29 +131,21 @@ TORNADO_FOOT = {
 }
 
 
-def _tornado_rows(data: dict[str, Any], metric: str) -> list[dict[str, Any]]:
-    """Largest swing first; where a pin left no exit (no median), by the other pin's move."""
-    rows = list(data["tornado"]["rows"])
-
-    def size(r: dict[str, Any]) -> float:
-        m = r[metric]
-        s = m["swing"]
-        if s and s.get("value") is not None:
-            return abs(s["value"])
-        moves = [abs(m[k] - m["base"]) for k in ("low", "high") if m[k] is not None]
-        return max(moves) if moves and m["base"] is not None else -1.0
-
-    return sorted(rows, key=size, reverse=True)
-
-
 @style.styled
 def plot_tornado(data: dict[str, Any], metric: str = "p_exit") -> Figure:
     """The tornado of one metric: `p_exit`, `p_notice` or `days_to_exit` (median)."""
-    rows = _tornado_rows(data, metric)
+    ranked = by_swing(data["tornado"]["rows"], metric)
+    rows = [r for r in ranked if not unchanged(r, metric)]
+    idle = [r["input"] for r in ranked if unchanged(r, metric)]
     shown, hidden = rows[:MAX_ROWS], max(0, len(rows) - MAX_ROWS)
     names = [r["input"] for r in shown]
     days = metric == "days_to_exit"
-    fig = style.new_figure(_height(len(shown)))
+    notes = [f"and {hidden} more inputs with smaller swings"] if hidden else []
+    if idle:
+        notes.append(
+            f"Not shown: {count(len(idle))} changed no trial at either pin: {grouped(idle)}."
+        )
+    fig = style.new_figure(_height(max(len(shown), 1) + NOTE_ROW * _note_lines(notes)))
     base = data["tornado"]["rows"][0][metric]["base"]
     what = "the median time to exit" if days else METRIC_TITLES[metric]
     headline = f"Tornado: which assumption moves {what}"
@@ -139,16 +157,13 @@ def plot_tornado(data: dict[str, Any], metric: str = "p_exit") -> Figure:
         TORNADO_FOOT["days_to_exit" if days else "probability"],
     )
     ax = fig.add_subplot()
-    _rows_axis(ax, data, names)
+    if not shown:
+        style.no_data(ax, "Pinning no input changed any trial")
+        style.freeze(fig)
+        return fig
+    _rows_axis(ax, data, names, notes=notes)
     for y, r in enumerate(shown):
         m = r[metric]
-        if base is not None and m["low"] == base and m["high"] == base:
-            ax.annotate(
-                "no change at either pin", xy=(base, y), xytext=(4, 0),
-                textcoords="offset points", ha="left", va="center", fontsize=8.5,
-                color=style.GREY,
-            )  # fmt: skip
-            continue
         for side, colour, dy in (("low", LOW_COLOUR, -0.17), ("high", HIGH_COLOUR, 0.17)):
             v = m[side]
             if base is None:
@@ -189,7 +204,7 @@ def plot_tornado(data: dict[str, Any], metric: str = "p_exit") -> Figure:
         ["input at its 5th percentile", "input at its 95th percentile"],
         loc="lower right", ncols=2, bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2,
     )  # fmt: skip
-    _more(fig, hidden)
+    style.freeze(fig)
     return fig
 
 
@@ -233,23 +248,35 @@ def _index_panels(
     metrics = _metrics_with(section)
     order, by = ranking(data)
     names, hidden = _shown(order)
-    fig = style.new_figure(_height(len(names), 0.2))
+    notes = [f"and {hidden} more inputs"] if hidden else []
+    notes += [
+        f"No {METRIC_TITLES[m]} panel: {e['note'].removeprefix('no index: ')}."
+        for m, e in section["metrics"].items()
+        if not e.get("indices") and e.get("note")
+    ]
+    chars = NOTE_CHARS // max(len(metrics), 1)
+    note_lines = _note_lines(notes, chars)
+    rows = len(names) + NOTE_ROW * note_lines
+    fig = style.new_figure(_height(max(rows, 1), 0.2))
     style.header(fig, headline, subtitle(data, extra), footer)
     if not metrics:
         style.no_data(fig.add_subplot(), "No index: " + "; ".join(
             e.get("note", "") for e in section["metrics"].values()
         ))  # fmt: skip
+        style.freeze(fig)
         return fig
     axes = fig.subplots(1, len(metrics), sharey=True, squeeze=False)[0]
     for k, (ax, metric) in enumerate(zip(axes, metrics, strict=True)):
         found = {r["input"]: r for r in section["metrics"][metric]["indices"]}
-        _rows_axis(ax, data, names, labels=k == 0)
+        shown_notes = notes if k == 0 else ()
+        _rows_axis(ax, data, names, k == 0, shown_notes, chars, reserve=note_lines)
         draw(ax, found, names, METRIC_COLOURS[metric])
         ax.axvline(0, color="#333333", lw=1.0, zorder=1.5)
         ax.set_title(METRIC_TITLES[metric], loc="left", fontsize=11.5)
-        ax.set_xlabel("index (share of variance)")
+        ax.set_xlabel("share of the variance")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        style.percent_axis(ax, "x")
     axes[0].set_ylabel(f"ranked by {by}", fontsize=9.5, color=style.GREY)
-    _more(fig, hidden)
     style.freeze(fig)
     return fig
 
@@ -271,7 +298,7 @@ def plot_given(data: dict[str, Any]) -> Figure:
         data,
         g,
         "Given data: how much of each outcome's variance each input explains alone",
-        f"first-order index (RBD-FAST), {g['trials']:,} trials",
+        "first-order index (RBD-FAST)",
         "Dot: first-order index S1 = Var(E[Y | input]) / Var(Y), from the trials' own draws "
         "(SALib rbd_fast, bias-corrected); line: bootstrap 95% interval. For a 0/1 outcome "
         "most variance is the trials' chance, so indices are small: compare them by rank.",

@@ -96,6 +96,20 @@ def label(name: str) -> str:
     return name.replace(".", " ")
 
 
+def count(k: int) -> str:
+    """`1 input`, `18 inputs`."""
+    return f"{k:,} input" if k == 1 else f"{k:,} inputs"
+
+
+def grouped(names: list[str]) -> str:
+    """Names by their part of the scenario: `routes.hr6508_119th (7), events.x (1)`."""
+    counts: dict[str, int] = {}
+    for name in names:
+        key = ".".join(name.split(".")[:2])
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{k} ({n})" for k, n in counts.items())
+
+
 def number(kind: Kind | str, x: float) -> str:
     """A value in its unit: 0.35, 84d, 160 (votes), 0.018/yr."""
     kind = Kind(kind)

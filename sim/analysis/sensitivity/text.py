@@ -8,8 +8,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from sim.analysis.sensitivity.inputs import number
+from sim.analysis.sensitivity.inputs import count, grouped, number
 from sim.analysis.sensitivity.result import ranking
+from sim.analysis.sensitivity.tornado import by_swing, unchanged
 
 TITLES = {
     "p_exit": "What moves P(exit by the horizon)",
@@ -47,14 +48,22 @@ def _by_input(section: dict[str, Any] | None, metric: str) -> dict[str, dict[str
     return {r["input"]: r for r in rows}
 
 
-def _metric_table(data: dict[str, Any], metric: str) -> Table | None:
+def _metric_table(data: dict[str, Any], metric: str) -> tuple[Table | None, list[str]]:
+    """The metric's table, and the inputs left out of it: those whose pins changed no trial
+    (the tornado proves them idle at both percentiles; the JSON and CSV keep them)."""
     order, _ = ranking(data)
     inputs = {i["name"]: i for i in data["inputs"]}
     tornado = {r["input"]: r for r in data.get("tornado", {}).get("rows", [])}
     given = _by_input(data.get("given"), metric)
     sobol = _by_input(data.get("sobol"), metric)
     if not (tornado or given or sobol):
-        return None
+        return None, []
+    if tornado:  # each table by its own metric's swing, as its tornado chart
+        order = [r["input"] for r in by_swing(list(tornado.values()), metric)]
+    idle = [n for n in order if n in tornado and unchanged(tornado[n], metric)]
+    order = [n for n in order if n not in idle]
+    if not order:
+        return None, idle
     days = metric == "days_to_exit"
     table = Table(title=TITLES[metric], title_justify="left")
     table.add_column("#", justify="right")
@@ -88,7 +97,7 @@ def _metric_table(data: dict[str, Any], metric: str) -> Table | None:
                 [_index(r["S1"], r["S1_ci95"]), _index(r["ST"], r["ST_ci95"])] if r else ["-"] * 2
             )
         table.add_row(*cells)
-    return table
+    return table, idle
 
 
 def print_sensitivity(console: Console, data: dict[str, Any], folder: Path | None) -> None:
@@ -108,7 +117,10 @@ def print_sensitivity(console: Console, data: dict[str, Any], folder: Path | Non
             + ("-" if median is None else f"{median:.0f} days")
         )
     order, by = ranking(data)
-    console.print(f"{len(order)} uncertain inputs, ranked by {by}")
+    if "tornado" in data:
+        console.print(f"{len(order)} uncertain inputs; each table ranks them by its tornado swing")
+    else:
+        console.print(f"{len(order)} uncertain inputs, ranked by {by}")
     if "sobol" in data:
         sb = data["sobol"]
         console.print(
@@ -116,9 +128,16 @@ def print_sensitivity(console: Console, data: dict[str, Any], folder: Path | Non
             f"{sb['trials_per_point']:,} trials each"
         )
     for metric in TITLES:
-        table = _metric_table(data, metric)
+        table, idle = _metric_table(data, metric)
         if table is not None:
             console.print(table)
+        elif idle:
+            console.print(f"[bold]{TITLES[metric]}[/bold]: no input changed any trial")
+        if idle:
+            console.print(
+                f"[dim]not shown: {count(len(idle))} changed no trial at either pin: "
+                f"{grouped(idle)}[/dim]"
+            )
     for section in ("given", "sobol"):
         for metric, entry in data.get(section, {}).get("metrics", {}).items():
             if entry.get("note"):

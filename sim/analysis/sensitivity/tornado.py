@@ -95,3 +95,27 @@ def analyse(inputs: list[Input], runs: list[Outcomes]) -> dict[str, Any]:
         "intervals": {"probability": PAIRED_T, "days_to_exit": PAIRED_BOOT},
         "rows": [rows[r] for r in order],
     }
+
+
+def unchanged(row: dict[str, Any], metric: str) -> bool:
+    """Pinning the input at either percentile changed no trial's value of the metric (the
+    same trials exit, or file, as unpinned): nothing to draw."""
+    m = row[metric]
+    if metric == "days_to_exit":
+        return m["low"] == m["base"] and m["high"] == m["base"]
+    return m["low_diff"]["ci95"] == [0.0, 0.0] and m["high_diff"]["ci95"] == [0.0, 0.0]
+
+
+def by_swing(rows: list[dict[str, Any]], metric: str) -> list[dict[str, Any]]:
+    """Rows by the size of the metric's swing, largest first; where a pin left no exit (no
+    median time), by the other pin's move from the unpinned value."""
+
+    def size(r: dict[str, Any]) -> float:
+        m = r[metric]
+        s = m["swing"]
+        if s and s.get("value") is not None:
+            return abs(s["value"])
+        moves = [abs(m[k] - m["base"]) for k in ("low", "high") if m[k] is not None]
+        return max(moves) if moves and m["base"] is not None else -1.0
+
+    return sorted(rows, key=size, reverse=True)
