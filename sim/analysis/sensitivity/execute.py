@@ -9,6 +9,7 @@ one worker everything runs in this process. A worker that dies is `WorkerLost`, 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -173,10 +174,25 @@ class PointTask:
 
 @dataclass
 class PointResult:
-    p_exit: np.ndarray  # per point
+    """Per design point: the shares and the mean exit day over its trials, and the same
+    over each half of them (for the split-half estimate of chance, `sobol._noise`)."""
+
+    p_exit: np.ndarray
     p_notice: np.ndarray
-    exits: np.ndarray  # count of exits per point
+    exits: np.ndarray  # count of exits
     mean_exit_day: np.ndarray  # among them; NaN where none
+    half_p_exit: np.ndarray  # over the first half of the trials
+    half_p_notice: np.ndarray
+    half_mean_exit_day: np.ndarray
+    other_p_exit: np.ndarray  # over the second half
+    other_p_notice: np.ndarray
+    other_mean_exit_day: np.ndarray
+
+
+def _mean_days(exited: np.ndarray, days: np.ndarray) -> np.ndarray:
+    exits = exited.sum(axis=1)
+    total = np.where(exited, days, 0.0).sum(axis=1)
+    return np.where(exits > 0, total / np.maximum(exits, 1), np.nan)
 
 
 def point_work(job: PointJob, task: PointTask) -> PointResult:
@@ -190,12 +206,20 @@ def point_work(job: PointJob, task: PointTask) -> PointResult:
     tiled_waits = {k: np.tile(v, p) for k, v in hazard_waits.items()}
     played = play(s, substitute(s, tile(base, p), values, tiled_waits), job.engine)
     exited = played.exited.reshape(p, m)
-    exits = exited.sum(axis=1)
-    day_sum = np.where(exited, played.exit_day.reshape(p, m), 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_day = np.where(exits > 0, day_sum / np.maximum(exits, 1), np.nan)
+    notice = played.notice.reshape(p, m)
+    days = played.exit_day.reshape(p, m)
+    h = m // 2
     return PointResult(
-        exited.mean(axis=1), played.notice.reshape(p, m).mean(axis=1), exits, mean_day
+        exited.mean(axis=1),
+        notice.mean(axis=1),
+        exited.sum(axis=1),
+        _mean_days(exited, days),
+        exited[:, :h].mean(axis=1),
+        notice[:, :h].mean(axis=1),
+        _mean_days(exited[:, :h], days[:, :h]),
+        exited[:, h:].mean(axis=1),
+        notice[:, h:].mean(axis=1),
+        _mean_days(exited[:, h:], days[:, h:]),
     )
 
 
@@ -213,4 +237,4 @@ def run_points(
     return PointResult(*(np.concatenate([getattr(r, f) for r in results]) for f in _POINT_FIELDS))
 
 
-_POINT_FIELDS = ("p_exit", "p_notice", "exits", "mean_exit_day")
+_POINT_FIELDS = tuple(f.name for f in dataclasses.fields(PointResult))

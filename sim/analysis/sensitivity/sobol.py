@@ -5,9 +5,16 @@ Each design point fixes every input and plays the same `per_point` trials (the s
 coins, rulings, hazard times), so the output at a point, P(exit | inputs) estimated over
 those trials, is a deterministic function of the inputs (common random numbers). It is not
 the exact conditional probability: the average over a finite number of trials adds, to the
-variance between points, about E[p(1-p)] / per_point of chance, which Sobol' then ascribes
+variance between points, some chance (with independent trials at each point it would be
+E[p(1-p)] / per_point; common trials make it less), which Sobol' then ascribes
 to the inputs (mostly to interactions: ST is inflated, S1 deflated, by roughly that share).
-`noise_share` estimates that share for each metric; raise `--sobol-trials` when it is large.
+
+`noise_share` estimates that share for each metric by splitting each point's trials in two
+halves (the same halves at every point): the chance part of a point's value is about a
+quarter of the variance, over the points, of the difference between its two half-values
+(each half has its own chance, so what differs between them is chance only; and the whole
+is their mean). Common random numbers make this share smaller than the p(1-p) / trials of
+independent trials, which would overstate it. Raise `--sobol-trials` when it is large.
 """
 
 from __future__ import annotations
@@ -34,12 +41,13 @@ METRICS = {
 }
 
 
-def _noise(metric: str, y: np.ndarray, found: PointResult, per_point: int) -> float:
-    """The chance part of Var(y) over points: the mean squared standard error of a point's
-    estimate (a share over `per_point` trials, or a mean of exit days)."""
-    if metric == "days_to_exit":
-        return float("nan")  # needs each point's spread of days: not kept
-    return float(np.mean(y * (1 - y)) / max(per_point - 1, 1))
+def _noise(half: np.ndarray, other: np.ndarray) -> float | None:
+    """The split-half estimate of the chance part of a point's value (over all its
+    trials), across the design points: Var(half - other) / 4."""
+    found = np.isfinite(half) & np.isfinite(other)
+    if found.sum() < 2:
+        return None
+    return float(np.var(half[found] - other[found]) / 4)
 
 
 def analyse(
@@ -55,11 +63,15 @@ def analyse(
         "metrics": {},
     }
     outputs = {
-        "p_exit": found.p_exit,
-        "p_notice": found.p_notice,
-        "days_to_exit": found.mean_exit_day,
+        "p_exit": (found.p_exit, found.half_p_exit, found.other_p_exit),
+        "p_notice": (found.p_notice, found.half_p_notice, found.other_p_notice),
+        "days_to_exit": (
+            found.mean_exit_day,
+            found.half_mean_exit_day,
+            found.other_mean_exit_day,
+        ),
     }
-    for metric, y in outputs.items():
+    for metric, (y, half, other) in outputs.items():
         entry: dict[str, Any] = {"label": METRICS[metric], "indices": None}
         out["metrics"][metric] = entry
         if not np.all(np.isfinite(y)):
@@ -75,9 +87,9 @@ def analyse(
             s = sobol.analyze(
                 problem(inputs), y, calc_second_order=False, num_resamples=RESAMPLES, seed=SEED
             )
-        noise = _noise(metric, y, found, per_point)
+        noise = _noise(half, other)
         entry["variance"] = variance
-        entry["noise_share"] = None if np.isnan(noise) else noise / variance
+        entry["noise_share"] = None if noise is None else noise / variance
         entry["indices"] = [
             {
                 "input": i.name,
