@@ -584,5 +584,5 @@ def sensitivity_command(
         console = Console()
         # a pipe or a file gets the whole table, unwrapped, as a wide terminal shows it
         print_sensitivity(
-            console if console.is_terminal else Console(width=160), result.data, result.folder
+            console if console.is_terminal else Console(width=180), result.data, result.folder
         )

@@ -93,7 +93,8 @@ def _rows_axis(
     room = max(len(lines), reserve)
     ax.set_ylim(len(names) - 0.4 + NOTE_ROW * room + (0.25 if room else 0.0), -0.6)
     for k, line in enumerate(lines):
-        ax.text(
+        # a figure text, drawn after every panel: a note may run on across the panels
+        ax.figure.text(
             0.006, len(names) - 0.1 + NOTE_ROW * k, line, transform=ax.get_yaxis_transform(),
             ha="left", va="center", fontsize=9, color=style.GREY, in_layout=False, zorder=5,
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
@@ -244,17 +245,24 @@ def _index_panels(
     extra: str,
     footer: str,
     draw: Callable[[Axes, dict[str, dict[str, Any]], list[str], str], None],
+    titles: dict[str, str] = METRIC_TITLES,
 ) -> Figure:
     metrics = _metrics_with(section)
     order, by = ranking(data)
-    names, hidden = _shown(order)
+    zero = [n for n in order if _all_zero(section, metrics, n)]
+    names, hidden = _shown([n for n in order if n not in zero])
     notes = [f"and {hidden} more inputs"] if hidden else []
+    if zero:
+        notes.append(
+            f"Not shown: {count(len(zero))} with every index exactly 0 (no design point's "
+            f"trials changed with them): {grouped(zero)}."
+        )
     notes += [
-        f"No {METRIC_TITLES[m]} panel: {e['note'].removeprefix('no index: ')}."
+        f"No {titles[m]} panel: {e['note'].removeprefix('no index: ')}."
         for m, e in section["metrics"].items()
         if not e.get("indices") and e.get("note")
     ]
-    chars = NOTE_CHARS // max(len(metrics), 1)
+    chars = NOTE_CHARS  # a note runs on across the empty rows of the panels to its right
     note_lines = _note_lines(notes, chars)
     rows = len(names) + NOTE_ROW * note_lines
     fig = style.new_figure(_height(max(rows, 1), 0.2))
@@ -272,13 +280,25 @@ def _index_panels(
         _rows_axis(ax, data, names, k == 0, shown_notes, chars, reserve=note_lines)
         draw(ax, found, names, METRIC_COLOURS[metric])
         ax.axvline(0, color="#333333", lw=1.0, zorder=1.5)
-        ax.set_title(METRIC_TITLES[metric], loc="left", fontsize=11.5)
+        ax.set_title(titles[metric], loc="left", fontsize=11.5)
         ax.set_xlabel("share of the variance")
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         style.percent_axis(ax, "x")
     axes[0].set_ylabel(f"ranked by {by}", fontsize=9.5, color=style.GREY)
     style.freeze(fig)
     return fig
+
+
+def _all_zero(section: dict[str, Any], metrics: list[str], name: str) -> bool:
+    """Sobol' indices exactly 0 with a zero interval in every panel: the output did not
+    change with this input at any design point."""
+    for m in metrics:
+        r = next(x for x in section["metrics"][m]["indices"] if x["input"] == name)
+        if "ST" not in r or any(r[k] != 0 for k in ("S1", "ST")):
+            return False
+        if r["S1_ci95"] != [0.0, 0.0] or r["ST_ci95"] != [0.0, 0.0]:
+            return False
+    return bool(metrics)
 
 
 def _given_draw(ax: Axes, found: dict[str, dict[str, Any]], names: list[str], colour: str) -> None:
@@ -314,14 +334,13 @@ def _sobol_draw(ax: Axes, found: dict[str, dict[str, Any]], names: list[str], co
     s1 = np.array([found[n]["S1"] for n in names])
     s1_lo = np.array([found[n]["S1_ci95"][0] for n in names])
     s1_hi = np.array([found[n]["S1_ci95"][1] for n in names])
-    ax.barh(y, st, height=0.62, color=colour, alpha=0.4, lw=0, label="total ST")
+    ax.barh(y, st, height=0.62, color=colour, alpha=0.4, lw=0)
     ax.errorbar(
         st, y + 0.13, xerr=[st - st_lo, st_hi - st], fmt="none", ecolor=colour,
         elinewidth=1.2, capsize=2.5,
     )  # fmt: skip
     ax.hlines(y - 0.13, s1_lo, s1_hi, color="#222222", lw=1.4)
-    ax.plot(s1, y - 0.13, "o", color="#222222", ms=5, zorder=3, label="first-order S1")
-    ax.legend(loc="lower right", fontsize=9)
+    ax.plot(s1, y - 0.13, "o", color="#222222", ms=5, zorder=3)
 
 
 @style.styled
@@ -338,10 +357,12 @@ def plot_sobol(data: dict[str, Any]) -> Figure:
         s,
         "Sobol': each input's share of the variance, alone (S1) and with its interactions (ST)",
         f"N = {s['base_samples']:,}, {s['points']:,} points x {s['trials_per_point']:,} trials",
-        "Bar: total index ST; dot: first-order index S1; lines: 95% bootstrap intervals "
-        "(SALib). Each design point is the share over the same trials; chance in that share "
-        f"is part of the variance ({', '.join(noise) or 'not estimated'}).",
+        "Bar: total index ST (coloured line: its 95% interval); dot: first-order index S1 "
+        "(black line: its 95% interval), by SALib's bootstrap. Each design point's value is "
+        "over the same trials; the chance in it is part of the variance "
+        f"({', '.join(noise) or 'not estimated'}).",
         _sobol_draw,
+        {**METRIC_TITLES, "days_to_exit": "mean time to exit"},
     )
 
 
