@@ -271,3 +271,17 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(
     assert len(lines) == 1 and message in lines[0], result.stderr
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_python_api_returns_the_table_and_the_charts() -> None:
+    from matplotlib.figure import Figure
+
+    import sim
+
+    s = sim.sensitivity(decided(trials=2000).source_text, method="tornado", workers=1, write=False)
+    assert s.folder is None
+    assert s.ranking == [DELAY, GATE_P, IDLE]
+    table = s.table
+    assert list(table["input"]) == [DELAY, GATE_P, IDLE]
+    assert table.loc[0, "tornado_p_exit_at_p95"] == 0.0
+    assert isinstance(s.plot_tornado("p_notice"), Figure)
