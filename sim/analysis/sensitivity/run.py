@@ -104,7 +104,8 @@ def sensitivity(
     except ValueError as exc:
         raise SensitivityError(str(exc)) from None
     notes: list[str] = []
-    if trials is None and engine == "des" and scenario.trials > DES_TRIALS:
+    plays_trials = "given" in chosen or "tornado" in chosen  # Sobol' has its own sizes
+    if trials is None and engine == "des" and scenario.trials > DES_TRIALS and plays_trials:
         notes.append(
             f"ran on the DES engine (about 3,000 trials a second): {DES_TRIALS:,} trials "
             f"instead of the scenario's {scenario.trials:,}; --trials N for more"
@@ -149,7 +150,7 @@ def sensitivity(
     if engine_note is not None:
         notes.insert(0, engine_note)
     names = tuple(i.name for i in found)
-    if "given" in chosen or "tornado" in chosen:
+    if plays_trials:
         variants = design.tornado_variants(found) if "tornado" in chosen else [design.BASE]
         total = scenario.trials * len(variants)
         label = " + ".join(m for m in chosen if m != "sobol")
