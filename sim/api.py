@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from sim.analysis.discover import Discovery
+    from sim.analysis.sensitivity.result import Sensitivity as _Sensitivity
     from sim.analysis.sweep import Sweep
     from sim.compare_runs import Compared
 
@@ -363,3 +364,80 @@ def compare_chart_writer() -> Any:
     from sim.charts.compare import write_compare_charts_for
 
     return write_compare_charts_for
+
+
+@dataclass
+class Sensitivity:
+    """A finished sensitivity analysis: its table, its data and its charts."""
+
+    result: _Sensitivity
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The content of sensitivity.json."""
+        return self.result.data
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row an input, most influential first, every method's numbers and intervals."""
+        return self.result.table
+
+    @property
+    def ranking(self) -> list[str]:
+        return self.result.ranking
+
+    @property
+    def folder(self) -> Path | None:
+        return self.result.folder
+
+    def plot_tornado(self, metric: str = "p_exit") -> Figure:
+        """The tornado of `p_exit`, `p_notice` or `days_to_exit` (the median)."""
+        from sim.analysis.sensitivity.charts import plot_tornado
+
+        return plot_tornado(self.data, metric)
+
+    def plot_given(self) -> Figure:
+        """The given-data first-order indices, per metric."""
+        from sim.analysis.sensitivity.charts import plot_given
+
+        return plot_given(self.data)
+
+    def plot_sobol(self) -> Figure:
+        """Sobol' first-order and total indices, per metric."""
+        from sim.analysis.sensitivity.charts import plot_sobol
+
+        return plot_sobol(self.data)
+
+
+def sensitivity(
+    source: str | Path | Scenario,
+    *,
+    method: str | Sequence[str] = ("given", "tornado"),
+    trials: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    sobol_n: int = 128,
+    sobol_trials: int = 500,
+    out: str | Path = "outputs",
+    write: bool = True,
+    charts: bool = True,
+) -> Sensitivity:
+    """Rank a scenario's uncertain inputs (a path, a bundled name, YAML text or a Scenario),
+    as `sim sensitivity` does; `method` is any of "given", "tornado", "sobol". Bad input
+    raises `sim.analysis.sensitivity.run.SensitivityError` (or a ScenarioError)."""
+    from sim.analysis.sensitivity.run import sensitivity as analyse
+
+    methods = [method] if isinstance(method, str) else list(method)
+    done = analyse(
+        scenario(source),
+        methods=methods,
+        trials=trials,
+        seed=seed,
+        workers=workers,
+        sobol_n=sobol_n,
+        sobol_trials=sobol_trials,
+        out=Path(out),
+        write=write,
+        charts=charts,
+    )
+    return Sensitivity(done)

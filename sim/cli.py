@@ -686,3 +686,99 @@ def draws(run_folder: Path) -> None:
     except OSError as exc:
         _fail(f"sim: cannot write draws.parquet in {run_folder}: {exc.strerror or exc}", 1)
     click.echo(str(path))
+
+
+@main.command(name="sensitivity")
+@click.argument("scenario", required=False)
+@click.option(
+    "--method",
+    "methods",
+    multiple=True,
+    metavar="given|tornado|sobol",
+    help="Methods, repeatable or comma-separated [default: given,tornado].",
+)
+@click.option("--trials", type=click.IntRange(min=1), help="Trials of the unpinned run.")
+@click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed.")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes to use [default: all cores]")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    help="Where the folder goes (<out>/sensitivity-<name>-<time>/).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print sensitivity.json on stdout.")
+@click.option("--no-charts", is_flag=True, help="Skip the charts.")
+@click.option("--strict", is_flag=True, help=STRICT_HELP)
+@click.option("--sobol-n", type=int, default=128, show_default=True, help="Sobol base samples.")
+@click.option(
+    "--sobol-trials", type=int, default=500, show_default=True, help="Trials per Sobol point."
+)
+@click.option("--engine", type=click.Choice(["vector", "des"]), default="vector", show_default=True)
+def sensitivity_command(
+    scenario: str | None,
+    methods: tuple[str, ...],
+    trials: int | None,
+    seed: int | None,
+    workers: int | None,
+    out: Path,
+    as_json: bool,
+    no_charts: bool,
+    strict: bool,
+    sobol_n: int,
+    sobol_trials: int,
+    engine: str,
+) -> None:
+    """Rank SCENARIO's uncertain inputs by their effect on P(exit), P(notice) and the time to
+    exit: given-data indices from one run, a tornado of paired one-at-a-time pins, and
+    (--method sobol) Sobol' indices. Writes <out>/sensitivity-<name>-<time>/."""
+    from sim import runner
+    from sim.analysis.sensitivity import run as analysis
+    from sim.analysis.sensitivity.text import print_sensitivity
+
+    loaded = _load_scenario(scenario, strict)
+    bar = _progress_bar()
+
+    def progress(label: str, total: int) -> Callable[[int], None]:
+        task = bar.add_task(f"{label}: trials", total=total)
+        return lambda n: bar.advance(task, n)
+
+    try:
+        with interrupts.stopped_by_signals(), bar:
+            result = analysis.sensitivity(
+                loaded,
+                methods=methods or analysis.DEFAULT_METHODS,
+                trials=trials,
+                seed=seed,
+                workers=workers,
+                sobol_n=sobol_n,
+                sobol_trials=sobol_trials,
+                engine=engine,
+                out=out,
+                charts=not no_charts,
+                progress=progress,
+            )
+    except analysis.SensitivityError as exc:
+        where = f"{scenario or bundled.DEFAULT}: " if exc.about_scenario else ""
+        _fail(f"sim sensitivity: {where}{exc}")
+    except NotADirectoryError as exc:
+        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
+    except runner.WorkerLost as exc:
+        click.echo(f"sim: {exc}; nothing was written", err=True)
+        sys.stderr.flush()
+        os._exit(1)
+    except OSError as exc:
+        _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
+    except interrupts.Interrupted as exc:
+        _fail(f"sim: stopped by {exc.name}; nothing was written", exc.exit_status)
+    except KeyboardInterrupt:
+        _fail("sim: interrupted; nothing was written", 130)
+    if as_json:
+        shown = {"folder": str(Path(result.folder).resolve()) if result.folder else None}
+        click.echo(json.dumps({**shown, **result.data}, indent=2, ensure_ascii=False))
+    else:
+        console = Console()
+        # a pipe or a file gets the whole table, unwrapped, as a wide terminal shows it
+        print_sensitivity(
+            console if console.is_terminal else Console(width=180), result.data, result.folder
+        )

@@ -5,9 +5,11 @@ outcome, are one line each."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from sim.analysis.discover import discover, uncertain_inputs
@@ -107,3 +109,11 @@ def test_a_scenario_with_no_uncertain_input_is_one_line(tmp_path: Path) -> None:
 def test_an_unknown_outcome_is_one_line(tmp_path: Path) -> None:
     line = _fails(tmp_path, WINDOW, "--outcome", "exit")
     assert "--outcome 'exit'" in line and "notice" in line and "exited" in line
+
+
+def test_without_the_optional_prim_package_it_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "prim", None)  # `import prim` now raises ImportError
+    line = _fails(tmp_path, WINDOW)
+    assert "pip install 'withdrawal-sim[discover]'" in line

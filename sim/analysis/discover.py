@@ -317,11 +317,24 @@ def _significant(found: Any) -> tuple[pd.DataFrame, list[str]]:
         dropped.append(name)
 
 
+def _prim() -> Any:
+    """The `prim` package: an optional extra, since it is GPL-3.0-or-later and the rest of
+    the project (MIT) installs without it."""
+    try:
+        import prim
+    except ImportError:
+        raise DiscoverError(
+            "sim discover needs the optional package prim (GPL-3.0-or-later): "
+            "pip install 'withdrawal-sim[discover]'"
+        ) from None
+    return prim
+
+
 def find_boxes(
     x: pd.DataFrame, y: np.ndarray, inputs: list[Input], min_coverage: float
 ) -> list[Box]:
     """PRIM boxes for y (booleans) over the columns of x (one per input, same order)."""
-    import prim
+    prim = _prim()
 
     logging.getLogger("prim").setLevel(logging.WARNING)
     data = x[[i.column for i in inputs]].astype(float).set_axis([i.name for i in inputs], axis=1)
@@ -448,6 +461,7 @@ def run_discover(
 ) -> Discovery:
     """Discover the boxes of a run folder, or of a scenario run first (into `out`, as
     `sim run` would, without charts); then write `out/discover-<name>-<time>/`."""
+    _prim()  # before anything runs or is written
     thing = _source(source)
     if outcome not in OUTCOMES:
         raise DiscoverError(f"--outcome {outcome!r}: allowed: {', '.join(OUTCOMES)}")
