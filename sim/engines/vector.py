@@ -7,25 +7,41 @@ comparisons between times:
 
 - Times are computed with the same floating-point operations in the same order as the DES
   engine (a gate chain is `t = start; t = t + delay_1; t = t + delay_2 ...`, a calendar
-  constant goes through the same month arithmetic as `Scenario.after`), so a tie in one
+  constant goes through the same month arithmetic as `Scenario.after`, a hazard clock
+  integrates its piecewise rate change by change as DES's loop does), so a tie in one
   engine is a tie in the other.
+- Event times come first. Dated events and plain hazards are fixed by the draws; a hazard
+  with an `after:` clock or rate changes (a "clocked" event) depends on other events' times,
+  so the clocked events are worked out in the order they happen (`_clocked_times`).
 - Routes interact only through the first notice, so each route is first played alone: its
-  start, the first gate that fails, the first `dies_on` event that kills it, its deposit.
-  The notice is then the earliest deposit (ties: the route listed first), and every other
-  route still in the race at that instant is superseded.
+  start, the first gate that fails, the first `dies_on` event that kills it (an `until:`
+  gate that has passed shields it), its deposit (not before `earliest_notice`). The notice
+  is then the earliest deposit (ties: the route listed first), and every other route still
+  in the race at that instant is superseded.
+- The run's moment `notice_deposited` cannot change any route: every route has stopped when
+  it comes. So the routes are played with the event times of a trial in which it never
+  comes, and the events that depend on it are worked out again once the notice day is known,
+  for the revocations and the `event.<name>.day` columns.
+- After the deposit the notice is pending until a revocation or a voiding ruling stops it,
+  or it takes effect. A voiding ruling under appeal may be reversed, and the notice is
+  pending again from the appeal's decision on (`_after_the_notice`, one pass per appeal).
 - The DES order at one instant becomes the direction of each comparison: an event at the
   same time as a gate or a deposit comes first (so `<=`), a gate before a deposit, a
-  notice taking effect before a revocation or a ruling (so these need `<` the effective
-  time), a revocation before a ruling, and among events at one instant the one listed first
-  in `events`, among rulings the challenge listed first.
+  notice taking effect before a revocation, a ruling or an appeal (so these need `<` the
+  effective time), a revocation before a ruling, a ruling before an appeal; among events at
+  one instant dated events and plain hazards (in the order listed) come before clocked
+  events (DES resumes a hazard clock one step later), among rulings the challenge listed
+  first.
 
 Nothing here creates a Python object per trial: statuses and names are small integer codes,
-turned into strings by indexing one small array of names per column.
+turned into categoricals with a fixed set of categories per column.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,45 +49,53 @@ import pandas as pd
 from sim.draws import (
     NOTICE_PERIOD,
     Draws,
+    appeal_name,
     challenge_name,
     dies_on_name,
     gate_name,
     hazard_day_name,
+    hazard_exposure_name,
+    hazard_rate_name,
     notice_within_name,
+    rate_change_name,
     revocation_name,
 )
-from sim.language.model import Route, Scenario, uses_extensions
+from sim.language.durations import DAYS_PER_YEAR
+from sim.language.model import NOTICE_DEPOSITED, Challenge, Event, Route, Scenario
 from sim.language.values import Constant, Value
-from sim.outcomes import GateResult, Outcome, RouteStatus, Ruling
-from sim.trial_table import _dates, categories
+from sim.outcomes import AppealResult, GateResult, Outcome, RouteStatus, Ruling
+from sim.trial_table import categories, event_day_column
 
 INF = np.inf
+Times = Mapping[str, np.ndarray]
 
-# route status codes, indexes into _STATUS
-NOT_STARTED, ACTIVE, FAILED, DIED, SUPERSEDED, DEPOSITED = range(6)
-_STATUS = np.array(
-    [
-        RouteStatus.NOT_STARTED.value,
-        RouteStatus.ACTIVE.value,
-        RouteStatus.FAILED.value,
-        RouteStatus.DIED.value,
-        RouteStatus.SUPERSEDED.value,
-        RouteStatus.DEPOSITED.value,
-    ],
-    dtype=object,
+# route status codes, in the order of RouteStatus (the categories of a status column)
+NOT_STARTED, ACTIVE, FAILED, DIED, SUPERSEDED, DEPOSITED = (
+    list(RouteStatus).index(st)
+    for st in (
+        RouteStatus.NOT_STARTED,
+        RouteStatus.ACTIVE,
+        RouteStatus.FAILED,
+        RouteStatus.DIED,
+        RouteStatus.SUPERSEDED,
+        RouteStatus.DEPOSITED,
+    )
 )
-_OUTCOME = np.array([o.value for o in Outcome], dtype=object)
 _OUTCOME_CODE = {o: i for i, o in enumerate(Outcome)}
-_GATE = np.array([None, GateResult.PASSED.value, GateResult.FAILED.value], dtype=object)
-_RULING = np.array(
-    [None, Ruling.VOIDS_NOTICE.value, Ruling.DISMISSED.value, Ruling.UPHELD.value], dtype=object
+# gate results, rulings and appeals: -1 (missing), else their index in their enum
+_PASSED, _FAILED = (
+    list(GateResult).index(GateResult.PASSED),
+    list(GateResult).index(GateResult.FAILED),
 )
+_RULING_CODE = {r: i for i, r in enumerate(Ruling)}
+_APPEAL_CODE = {a: i for i, a in enumerate(AppealResult)}
 
 
 def add_months(start: dt.date, t: np.ndarray, months: int, end: float) -> np.ndarray:
     """`sim.language.durations.add_months` elementwise, for times before `end` (later ones
     never matter to a trial and become inf): the same day `months` later, month ends
     clipped, the fraction of the day kept, in the same float operations."""
+    t = np.asarray(t, dtype=float)
     out = np.full(t.shape, INF)
     ok = t < end
     tt = t[ok]
@@ -89,15 +113,17 @@ def add_months(start: dt.date, t: np.ndarray, months: int, end: float) -> np.nda
 
 
 def unsupported(scenario: Scenario) -> str | None:
-    """Why this engine cannot run `scenario`, or None. The core language is vectorised; the
-    extended constructs (`uses_extensions`) run on the DES engine until this module handles
-    them and the agreement tests cover them."""
-    used = uses_extensions(scenario)
-    return f"it uses {', '.join(used)}" if used else None
+    """Why this engine cannot run `scenario`, or None. Every construct of the language,
+    extended ones included, is vectorised; the runner keeps this hook so that a construct
+    added to the language later can run on the DES engine until this module handles it."""
+    return None
+
+
+# -- the draws of a slice -------------------------------------------------------------------
 
 
 class _Slice:
-    """The draws of a slice, read by name as arrays (constants broadcast)."""
+    """The draws of a slice, read by name as arrays (constants broadcast, without copies)."""
 
     def __init__(self, scenario: Scenario, draws: Draws) -> None:
         self.s = scenario
@@ -109,44 +135,193 @@ class _Slice:
         found = self.d.columns.get(name)
         if found is not None:
             return found
-        return np.full(self.n, float(self.d.constants[name]))
+        return np.broadcast_to(np.float64(self.d.constants[name]), (self.n,))
 
     def coin(self, name: str) -> np.ndarray:
         return self.col(f"{name}.u") < self.col(f"{name}.p")
 
-    def after(self, t: np.ndarray, duration: Value, name: str) -> np.ndarray:
-        """`Scenario.after` elementwise."""
+    def after(
+        self, t: np.ndarray, duration: Value, name: str, end: float | None = None
+    ) -> np.ndarray:
+        """`Scenario.after` elementwise; with month arithmetic, times from `end` (default:
+        the end of the horizon) on become inf."""
         if isinstance(duration, Constant) and duration.months is not None:
-            return add_months(self.s.start, t, duration.months, self.end)
+            return add_months(self.s.start, t, duration.months, self.end if end is None else end)
         found = self.d.columns.get(name)
         return t + (found if found is not None else float(self.d.constants[name]))
+
+
+# -- events ---------------------------------------------------------------------------------
+
+
+def _is_clocked(event: Event) -> bool:
+    """A hazard whose time depends on other events: an `after:` clock or rate changes."""
+    return event.hazard_per_year is not None and not event.is_plain_hazard
+
+
+def _tie_rank(scenario: Scenario) -> dict[str, int]:
+    """The order of events that happen at one instant in the DES engine: dated events and
+    plain hazards first (their times are scheduled when the trial starts, in the order
+    listed), then clocked events (a hazard clock resumes one step after its time comes)."""
+    events = list(scenario.events.values())
+    order = sorted(range(len(events)), key=lambda i: (_is_clocked(events[i]), i))
+    return {events[i].name: rank for rank, i in enumerate(order)}
+
+
+def _rate_at(
+    rate: np.ndarray, changes: Sequence[tuple[np.ndarray, np.ndarray]], t: np.ndarray
+) -> np.ndarray:
+    """The rate in force at t: that of the latest change come by t (two at one instant:
+    the one listed last), else the base rate (DES's `_rate`)."""
+    latest: np.ndarray | None = None
+    for when, r in changes:
+        ok = when <= t
+        if latest is not None:
+            ok &= when >= latest
+        rate = np.where(ok, r, rate)
+        latest = np.where(ok, when, -INF if latest is None else latest)
+    return rate
+
+
+def _hit(since: np.ndarray, exposure: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """When the clock's exposure runs out at `rate` from `since` (never at rate 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(rate > 0, since + DAYS_PER_YEAR * exposure / rate, INF)
+
+
+def _clock(x: _Slice, event: Event, times: Times) -> np.ndarray:
+    """The time of a clocked hazard event (inf: not before the end), given the times of the
+    events it depends on (inf: it never happens). DES's `hazard_clock`: from the clock's
+    start, the exposure runs out at the rate in force; at each rate change that comes first
+    the exposure used so far is taken off and the rate changes."""
+    n, end = x.n, x.end
+    start = np.zeros(n) if event.after is None else np.asarray(times[event.after], dtype=float)
+    exposure = x.col(hazard_exposure_name(event.name))
+    changes = [
+        (
+            np.float64(change.day) if change.day is not None else times[change.event or ""],
+            x.col(rate_change_name(event.name, change.key)),
+        )
+        for change in event.rate_changes
+    ]
+    base = x.col(hazard_rate_name(event.name))
+    rate = _rate_at(base, changes, start)
+    since = start
+    hit = _hit(since, exposure, rate)
+    # the changes still to come when the clock starts, in the order they come
+    pending = [np.where(when > start, when, INF) for when, _ in changes]
+    if len(pending) > 1:
+        waits = np.sort(np.stack(pending, axis=1), axis=1)
+        pending = [waits[:, j] for j in range(waits.shape[1])]
+    for w in pending:
+        wake = (w < hit) & (w < end)  # a change at the instant the exposure runs out: too late
+        if not wake.any():
+            break  # the later changes come later still
+        with np.errstate(invalid="ignore"):
+            used = np.maximum(0.0, exposure - rate * (w - since) / DAYS_PER_YEAR)
+        exposure = np.where(wake, used, exposure)
+        since = np.where(wake, w, since)
+        rate = np.where(wake, _rate_at(base, changes, w), rate)
+        hit = np.where(wake, _hit(since, exposure, rate), hit)
+    return np.where(hit < end, hit, INF)
+
+
+def _depends(event: Event) -> list[str]:
+    """What a clocked event's time depends on: its clock's start and its rate changes."""
+    out = [] if event.after is None else [event.after]
+    return out + [c.event for c in event.rate_changes if c.event is not None]
+
+
+@functools.cache
+def _needs_notice(scenario_events: tuple[tuple[str, tuple[str, ...]], ...]) -> frozenset[str]:
+    """The events whose time depends, directly or not, on the moment `notice_deposited`."""
+    deps = dict(scenario_events)
+    out: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for name, on in deps.items():
+            if name not in out and any(d == NOTICE_DEPOSITED or d in out for d in on):
+                out.add(name)
+                grew = True
+    return frozenset(out)
+
+
+def _clocked_times(x: _Slice, known: dict[str, np.ndarray]) -> None:
+    """Add the time of every clocked event to `known` (the times of the other events and
+    moments). A clocked event's time depends only on what happens before it, so per trial
+    the clocked events are settled in the order they happen: each round, every unsettled one
+    is timed as if the unsettled others never happened, and the earliest of them is right
+    (anything that happens before it is settled already). Without a cycle of dependencies
+    one round per event in dependency order gives the same times directly."""
+    clocked = [e for e in x.s.events.values() if _is_clocked(e)]
+    if not clocked:
+        return
+    names = {e.name for e in clocked}
+    order: list[Event] = []
+    state: dict[str, int] = {}  # 1: being visited, 2: done
+
+    def visit(e: Event) -> bool:
+        if state.get(e.name) == 2:
+            return True
+        if state.get(e.name) == 1:
+            return False
+        state[e.name] = 1
+        for d in _depends(e):
+            if d in names and not visit(x.s.events[d]):
+                return False
+        state[e.name] = 2
+        order.append(e)
+        return True
+
+    if all(visit(e) for e in clocked):
+        for e in order:
+            known[e.name] = _clock(x, e, known)
+        return
+    n = x.n
+    settled = {e.name: np.zeros(n, dtype=bool) for e in clocked}
+    value = {e.name: np.full(n, INF) for e in clocked}
+    for _ in clocked:
+        view = dict(known)
+        view.update({k: np.where(settled[k], value[k], INF) for k in names})
+        timed = {e.name: np.where(settled[e.name], INF, _clock(x, e, view)) for e in clocked}
+        first = np.minimum.reduce(list(timed.values()))
+        for k in names:
+            now = ~settled[k] & (timed[k] == first)
+            value[k] = np.where(now, timed[k], value[k])
+            settled[k] |= now
+    known.update(value)
+
+
+def _event_times(x: _Slice, notice: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Every event's time (inf: it does not happen by the end), with the notice deposited at
+    `notice` (None, or inf in a trial: never)."""
+    n, end = x.n, x.end
+    times: dict[str, np.ndarray] = {}
+    for event in x.s.events.values():
+        if event.day is not None:
+            day = float(event.day)
+            times[event.name] = np.broadcast_to(np.float64(day if day < end else INF), (n,))
+        elif event.is_plain_hazard:
+            t = x.col(hazard_day_name(event.name))
+            times[event.name] = np.where(t < end, t, INF)
+    times[NOTICE_DEPOSITED] = np.broadcast_to(np.float64(INF), (n,)) if notice is None else notice
+    _clocked_times(x, times)
+    return times
+
+
+# -- routes ---------------------------------------------------------------------------------
 
 
 class _Alone:
     """One route played alone: what happens to it if no other route files first."""
 
-    def __init__(self, x: _Slice, route: Route, times: dict[str, np.ndarray]) -> None:
+    def __init__(self, x: _Slice, route: Route, times: Times, rank: dict[str, int]) -> None:
         n, end = x.n, x.end
         events = list(x.s.events)
+        gate_index = {g.name: k for k, g in enumerate(route.gates)}
         self.start = np.zeros(n) if route.trigger is None else times[route.trigger]
         self.started = self.start < end
-        # dies at the instant it starts, by the first of its dies_on (in their order) that acts
-        self.dead_at_start = np.zeros(n, dtype=bool)
-        self.start_killer = np.full(n, -1)
-        # dies later, by the earliest event after its start (ties: the event listed first)
-        self.kill = np.full(n, INF)
-        self.killer = np.full(n, -1)
-        coins = {e.event: x.coin(dies_on_name(route.name, e.event)) for e in route.dies_on}
-        for effect in route.dies_on:
-            now = self.started & ~self.dead_at_start & (times[effect.event] == self.start)
-            now &= coins[effect.event]
-            self.dead_at_start |= now
-            self.start_killer[now] = events.index(effect.event)
-        for effect in sorted(route.dies_on, key=lambda e: events.index(e.event)):
-            t = times[effect.event]
-            hit = (t > self.start) & (t < self.kill) & coins[effect.event]
-            self.kill[hit] = t[hit]
-            self.killer[hit] = events.index(effect.event)
         # gates: times as the DES engine sums them; the first gate that fails
         t = np.where(self.started, self.start, INF)
         self.gate_times: list[np.ndarray] = []
@@ -159,7 +334,32 @@ class _Alone:
                 self.passes.append(x.col(f"{g}.ayes") >= gate.votes.needed)
             else:
                 self.passes.append(x.coin(g))
-        self.deposit = x.after(t, route.notice_within, notice_within_name(route.name))
+        deposit = x.after(t, route.notice_within, notice_within_name(route.name))
+        earliest = x.s.treaty.earliest_notice_day
+        if earliest is not None:
+            deposit = np.where(deposit < earliest, float(earliest), deposit)
+        self.deposit = deposit
+        # dies at the instant it starts, by the first of its dies_on (in their order) that acts
+        self.dead_at_start = np.zeros(n, dtype=bool)
+        self.start_killer = np.full(n, -1)
+        # dies later, by the earliest event after its start (ties: the DES order of events)
+        # while it is active and, with `until`, that gate has not passed (events come first:
+        # at the instant the gate resolves it has not)
+        self.kill = np.full(n, INF)
+        self.killer = np.full(n, -1)
+        coins = {e.event: x.coin(dies_on_name(route.name, e.event)) for e in route.dies_on}
+        for effect in route.dies_on:
+            now = self.started & ~self.dead_at_start & (times[effect.event] == self.start)
+            now &= coins[effect.event]
+            self.dead_at_start |= now
+            self.start_killer[now] = events.index(effect.event)
+        for effect in sorted(route.dies_on, key=lambda e: rank[e.event]):
+            t = times[effect.event]
+            hit = (t > self.start) & (t < self.kill) & coins[effect.event]
+            if effect.until is not None:
+                hit &= t <= self.gate_times[gate_index[effect.until]]
+            self.kill = np.where(hit, t, self.kill)
+            self.killer[hit] = events.index(effect.event)
         self.failing = np.full(n, len(route.gates))  # index of the first failing gate
         for k in reversed(range(len(route.gates))):
             self.failing[~self.passes[k]] = k
@@ -177,22 +377,208 @@ class _Alone:
         self.deposits = alive & ~self.dies & ~fails & (self.deposit < end)
 
 
+# -- the notice after its deposit -----------------------------------------------------------
+
+
+class _Challenges:
+    """Every challenge of every route, as rulings on the notice (inf: none before the end)."""
+
+    def __init__(self, x: _Slice, notice: np.ndarray, winner: np.ndarray) -> None:
+        end = x.end
+        self.keys: list[str] = []
+        self.challenges: list[Challenge] = []
+        self.day: list[np.ndarray] = []
+        self.code: list[np.ndarray] = []
+        self.appeal_day: list[np.ndarray | None] = []
+        self.reverses: list[np.ndarray | None] = []
+        for i, route in enumerate(x.s.routes.values()):
+            if not route.challenges:
+                continue
+            filed = np.where(winner == i, notice, INF)
+            for ch in route.challenges:
+                name = challenge_name(route.name, ch.name)
+                day = x.after(filed, ch.delay, f"{name}.delay")
+                day = np.where(day < end, day, INF)
+                u = x.col(f"{name}.u")
+                voids, dismissed = ch.voids_notice, ch.voids_notice + ch.dismissed
+                code = np.where(
+                    u < voids,
+                    _RULING_CODE[Ruling.VOIDS_NOTICE],
+                    np.where(
+                        u < dismissed, _RULING_CODE[Ruling.DISMISSED], _RULING_CODE[Ruling.UPHELD]
+                    ),
+                )
+                self.keys.append(f"{route.name}.{ch.name}")
+                self.challenges.append(ch)
+                self.day.append(day)
+                self.code.append(code)
+                if ch.appeal is None:
+                    self.appeal_day.append(None)
+                    self.reverses.append(None)
+                    continue
+                a = appeal_name(route.name, ch.name)
+                appeal = x.after(day, ch.appeal.delay, f"{a}.delay")
+                self.appeal_day.append(np.where(appeal < end, appeal, INF))
+                self.reverses.append(x.col(f"{a}.u") < x.col(f"{a}.reverses"))
+
+
+class _Resolved:
+    """What becomes of the notice: the outcome codes and the records of rulings and appeals."""
+
+    def __init__(self, n: int, count: int) -> None:
+        self.ruling = [np.full(n, -1, dtype=np.int8) for _ in range(count)]
+        self.ruling_day = [np.full(n, np.nan) for _ in range(count)]
+        self.appeal = [np.full(n, -1, dtype=np.int8) for _ in range(count)]
+        self.appeal_day = [np.full(n, np.nan) for _ in range(count)]
+        self.revoked = np.zeros(n, dtype=bool)
+        self.voided = np.zeros(n, dtype=bool)
+        self.pending = np.zeros(n, dtype=bool)  # pending at the end of its last window
+        self.revoker = np.full(n, -1)  # event index
+        self.voider = np.full(n, -1)  # challenge index
+        self.ended_day = np.full(n, np.nan)
+
+
+def _after_the_notice(
+    x: _Slice,
+    has_notice: np.ndarray,
+    notice: np.ndarray,
+    effective: np.ndarray,
+    chs: _Challenges,
+    times: Times,
+    rank: dict[str, int],
+) -> _Resolved:
+    """The notice from its deposit on. It is pending in windows: the first from the
+    deposit, the next from an appeal that reverses a voiding. In a window, the first
+    revocation or voiding ruling before the effective date ends it (a revocation first at
+    one instant; events at the window's opening instant come before it opens); the rulings
+    before that are recorded; a voiding under appeal opens the next window if the appeal
+    reverses strictly before the effective date (and before the end)."""
+    n = x.n
+    events = list(x.s.events)
+    out = _Resolved(n, len(chs.keys))
+    revocations = [
+        (events.index(e.event), times[e.event], x.coin(revocation_name(e.event)))
+        for e in sorted(x.s.revoked_by, key=lambda e: rank[e.event])
+    ]
+    eff = np.where(has_notice, effective, -INF)
+    opened = np.where(has_notice, notice, INF)
+    open_now = has_notice.copy()
+    first_window = True
+    for _ in range(1 + sum(ch.appeal is not None for ch in chs.challenges)):
+        if not open_now.any():
+            break
+        revoked_at = np.full(n, INF)
+        revoker = np.full(n, -1)
+        for index, t, coin in revocations:
+            hit = open_now & (t > opened) & (t < eff) & (t < revoked_at) & coin
+            revoked_at = np.where(hit, t, revoked_at)
+            revoker[hit] = index
+        voided_at = np.full(n, INF)
+        voider = np.full(n, -1)
+        heard: list[np.ndarray] = []
+        for c, (day, code) in enumerate(zip(chs.day, chs.code, strict=True)):
+            # the first window opens at the deposit, before any ruling; a later one at an
+            # appeal's decision, after the rulings of that instant
+            inside = open_now & ((day >= opened) if first_window else (day > opened))
+            inside &= day < eff
+            heard.append(inside)
+            voids = inside & (code == _RULING_CODE[Ruling.VOIDS_NOTICE]) & (day < voided_at)
+            voided_at = np.where(voids, day, voided_at)
+            voider[voids] = c
+        revokes = open_now & np.isfinite(revoked_at) & (revoked_at <= voided_at)
+        voids = open_now & ~revokes & np.isfinite(voided_at)
+        for c, (day, code) in enumerate(zip(chs.day, chs.code, strict=True)):
+            recorded = heard[c] & (
+                np.where(revokes, day < revoked_at, day < voided_at)
+                | (voids & (day == voided_at) & (c <= voider))
+            )
+            if recorded.any():
+                out.ruling[c] = np.where(recorded, code, out.ruling[c]).astype(np.int8)
+                out.ruling_day[c] = np.where(recorded, day, out.ruling_day[c])
+        out.revoked |= revokes
+        out.revoker = np.where(revokes, revoker, out.revoker)
+        out.ended_day = np.where(revokes, revoked_at, out.ended_day)
+        restored = np.zeros(n, dtype=bool)
+        reopens = np.full(n, INF)
+        for c, appeal_day in enumerate(chs.appeal_day):
+            reverses = chs.reverses[c]
+            if appeal_day is None or reverses is None:
+                continue
+            appealed = voids & (voider == c) & np.isfinite(appeal_day)
+            if not appealed.any():
+                continue
+            result = np.where(
+                reverses, _APPEAL_CODE[AppealResult.REVERSES], _APPEAL_CODE[AppealResult.AFFIRMS]
+            )
+            out.appeal[c] = np.where(appealed, result, out.appeal[c]).astype(np.int8)
+            out.appeal_day[c] = np.where(appealed, appeal_day, out.appeal_day[c])
+            back = appealed & reverses & (appeal_day < eff)
+            restored |= back
+            reopens = np.where(back, appeal_day, reopens)
+        final_void = voids & ~restored
+        out.voided |= final_void
+        out.voider = np.where(final_void, voider, out.voider)
+        out.ended_day = np.where(final_void, voided_at, out.ended_day)
+        out.pending |= open_now & ~revokes & ~voids
+        open_now = restored
+        opened = np.where(restored, reopens, opened)
+        first_window = False
+    out.pending |= open_now
+    return out
+
+
+# -- the trial table ------------------------------------------------------------------------
+
+
+def _int_codes(count: int) -> type[np.signedinteger]:
+    """The integer type pandas gives the codes of a categorical with `count` categories."""
+    for kind in (np.int8, np.int16, np.int32):
+        if count < np.iinfo(kind).max:
+            return kind
+    return np.int64
+
+
+@functools.lru_cache(maxsize=1024)
+def _dtype(cats: tuple[str, ...]) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(cats))
+
+
+def _categorical(codes: np.ndarray, names: Sequence[str | None], cats: list[str]) -> pd.Categorical:
+    """Column values `names[codes]` (None: missing) as a categorical with fixed categories."""
+    kind = _int_codes(len(cats))
+    index = {c: i for i, c in enumerate(cats)}
+    lookup = np.array([-1 if v is None else index[v] for v in names], dtype=kind)
+    return pd.Categorical.from_codes(lookup[codes], dtype=_dtype(tuple(cats)), validate=False)
+
+
+def _coded(codes: np.ndarray, cats: list[str]) -> pd.Categorical:
+    """A categorical from codes that are already indexes into `cats` (-1: missing)."""
+    kind = _int_codes(len(cats))
+    return pd.Categorical.from_codes(
+        codes.astype(kind, copy=False), dtype=_dtype(tuple(cats)), validate=False
+    )
+
+
+def _dates(start: dt.date, days: np.ndarray) -> pd.Series:
+    """`sim.trial_table._dates`, in integer arithmetic: start + floor(days), as seconds."""
+    finite = np.isfinite(days)
+    first = (start - dt.date(1970, 1, 1)).days
+    whole = np.floor(np.where(finite, days, 0.0)).astype(np.int64)
+    seconds = (whole + first) * 86_400
+    seconds[~finite] = np.iinfo(np.int64).min  # NaT
+    return pd.Series(seconds.view("datetime64[s]"))
+
+
 def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
     """The trial table of a slice of trials (the columns of `sim.trial_table.frame`)."""
     x = _Slice(scenario, draws)
     s, n, end = scenario, draws.n, scenario.end
     event_names = list(s.events)
     route_names = list(s.routes)
-    times: dict[str, np.ndarray] = {}
-    for event in s.events.values():
-        t = (
-            np.full(n, float(event.day))
-            if event.day is not None
-            else x.col(hazard_day_name(event.name))
-        )
-        times[event.name] = np.where(t < end, t, INF)  # inf: it never happens
+    rank = _tie_rank(s)
+    times = _event_times(x, None)  # as if no notice came: what the routes see
 
-    alone = [_Alone(x, route, times) for route in s.routes.values()]
+    alone = [_Alone(x, route, times, rank) for route in s.routes.values()]
 
     # the notice: the earliest deposit, the route listed first on a tie
     notice = np.full(n, INF)
@@ -203,14 +589,13 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
         winner[first] = i
     has_notice = winner >= 0
 
+    cats = categories(s)
     cols: dict[str, object] = {
         "trial": np.arange(draws.first_trial, draws.first_trial + n, dtype=np.int64)
     }
-    route_cols: dict[str, object] = {}
+    route_cols: list[dict[str, object]] = []
     statuses: list[np.ndarray] = []
-    voided_at = np.full(n, INF)  # the first voiding ruling, revocations aside
-    voider = np.full(n, -1)  # index into voiders
-    voiders: list[str] = []  # every "route.challenge"
+    horizon = np.where(has_notice, notice, INF)
     for i, (route, a) in enumerate(zip(s.routes.values(), alone, strict=True)):
         status = np.full(n, NOT_STARTED)
         status[a.started] = ACTIVE
@@ -240,20 +625,19 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
         status[won] = DEPOSITED
         end_day[won] = notice[won]
         by[won] = 0
-        horizon = np.where(has_notice, notice, INF)
         start_day = np.where(a.started & (a.start <= horizon), a.start, np.nan)
 
-        names = np.array(
-            [None, *(g.name for g in route.gates), *event_names, *route_names], dtype=object
-        )
+        names = [None, *(g.name for g in route.gates), *event_names, *route_names]
         base = f"route.{route.name}"
-        route_cols[f"{base}.status"] = (status, _STATUS)
-        route_cols[f"{base}.stopped_by"] = (by, names)
-        route_cols[f"{base}.start_day"] = start_day
-        route_cols[f"{base}.end_day"] = end_day
+        here: dict[str, object] = {
+            f"{base}.status": _coded(status, cats[f"{base}.status"]),
+            f"{base}.stopped_by": _categorical(by, names, cats[f"{base}.stopped_by"]),
+            f"{base}.start_day": start_day,
+            f"{base}.end_day": end_day,
+        }
         statuses.append(status)
         alive = a.started & ~died_at_start
-        limit = np.minimum(a.kill, np.full(n, end))
+        limit = np.minimum(a.kill, end)
         passed = np.zeros(n, dtype=np.int64)
         gate_cols: dict[str, object] = {}
         for k, gate in enumerate(route.gates):
@@ -261,109 +645,69 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
             resolved = alive & (a.failing >= k) & (g < limit) & (g <= horizon)
             ok = resolved & a.passes[k]
             passed += ok
-            result = np.where(resolved, np.where(a.passes[k], 1, 2), 0)
+            result = np.where(resolved, np.where(a.passes[k], _PASSED, _FAILED), -1)
             key = f"gate.{route.name}.{gate.name}"
-            gate_cols[f"{key}.result"] = (result, _GATE)
+            gate_cols[f"{key}.result"] = _coded(result, cats[f"{key}.result"])
             gate_cols[f"{key}.day"] = np.where(resolved, g, np.nan)
-        route_cols[f"{base}.gates_passed"] = passed
-        route_cols.update(gate_cols)
-        rulings, void_at, void_by = _challenges(x, route, won, notice)
-        route_cols.update(rulings)
-        voided_at = np.where(won, void_at, voided_at)
-        voider = np.where(won & (void_by >= 0), len(voiders) + void_by, voider)
-        voiders += [f"{route.name}.{ch.name}" for ch in route.challenges]
+        here[f"{base}.gates_passed"] = passed
+        here.update(gate_cols)
+        route_cols.append(here)
 
     # the notice after its deposit: takes effect, or is revoked or voided first
-    d_star = np.where(has_notice, notice, INF)
-    effective = x.after(d_star, s.treaty.notice_period, NOTICE_PERIOD)
+    counts_from = np.where(has_notice, notice, INF)
+    for i, route in enumerate(s.routes.values()):
+        if route.effective_as_of_day is not None:
+            as_of = float(route.effective_as_of_day)
+            counts_from = np.where(winner == i, np.maximum(counts_from, as_of), counts_from)
+    effective = x.after(counts_from, s.treaty.notice_period, NOTICE_PERIOD, end=INF)
     effective = np.where(has_notice, effective, np.nan)
-    eff = np.where(has_notice, effective, -INF)
-    revoked_at = np.full(n, INF)
-    revoker = np.full(n, -1)
-    for effect in sorted(s.revoked_by, key=lambda e: event_names.index(e.event)):
-        t = times[effect.event]
-        hit = (t > d_star) & (t < eff) & (t < revoked_at) & x.coin(revocation_name(effect.event))
-        revoked_at[hit] = t[hit]
-        revoker[hit] = event_names.index(effect.event)
-    # a ruling is computed above without revocations; one at or after a revocation is void
-    revoked = np.isfinite(revoked_at) & (revoked_at <= voided_at)
-    voided = np.isfinite(voided_at) & ~revoked
-    for key in [k for k in route_cols if k.endswith(".ruling")]:
-        day_key = key[: -len(".ruling")] + ".day"
-        late = revoked & (route_cols[day_key] >= revoked_at)  # type: ignore[operator]
-        if late.any():
-            code, names = route_cols[key]  # type: ignore[misc]
-            route_cols[key] = (np.where(late, 0, code), names)
-            route_cols[day_key] = np.where(late, np.nan, route_cols[day_key])  # type: ignore[call-overload]
-    exited = has_notice & ~revoked & ~voided & (effective < end)
+    needs_notice = _needs_notice(
+        tuple((e.name, tuple(_depends(e))) for e in s.events.values() if _is_clocked(e))
+    )
+    after_times = times if not needs_notice else _event_times(x, np.where(has_notice, notice, INF))
+    chs = _Challenges(x, notice, winner)
+    res = _after_the_notice(x, has_notice, notice, effective, chs, after_times, rank)
+    exited = res.pending & (effective < end)
 
-    outcome = np.full(n, _OUTCOME_CODE[Outcome.NO_MOVE])
+    outcome = np.full(n, _OUTCOME_CODE[Outcome.NO_MOVE], dtype=np.int8)
     stopped = np.ones(n, dtype=bool)
     for status in statuses:
         stopped &= (status == FAILED) | (status == DIED)
     outcome[stopped] = _OUTCOME_CODE[Outcome.BLOCKED]
     outcome[has_notice] = _OUTCOME_CODE[Outcome.NOTICE_PENDING]
-    outcome[revoked] = _OUTCOME_CODE[Outcome.REVOKED]
-    outcome[voided] = _OUTCOME_CODE[Outcome.VOIDED]
+    outcome[res.revoked] = _OUTCOME_CODE[Outcome.REVOKED]
+    outcome[res.voided] = _OUTCOME_CODE[Outcome.VOIDED]
     outcome[exited] = _OUTCOME_CODE[Outcome.EXITED]
 
-    route_of = np.array([*route_names, None], dtype=object)
-    ended_names = np.array([None, *event_names, *voiders], dtype=object)
+    ended_names = [None, *event_names, *chs.keys]
     ended = np.zeros(n, dtype=np.int64)
-    ended[revoked] = 1 + revoker[revoked]
-    ended[voided] = 1 + len(event_names) + voider[voided]
+    ended[res.revoked] = 1 + res.revoker[res.revoked]
+    ended[res.voided] = 1 + len(event_names) + res.voider[res.voided]
 
-    cols["outcome"] = (outcome, _OUTCOME)
-    cols["route"] = (winner, route_of)
+    cols["outcome"] = _coded(outcome, cats["outcome"])
+    cols["route"] = _coded(winner, cats["route"])
     cols["notice_day"] = np.where(has_notice, notice, np.nan)
     cols["effective_day"] = effective
     cols["exit_day"] = np.where(exited, effective, np.nan)
     for key in ("notice", "effective", "exit"):
-        cols[f"{key}_date"] = _dates(s, cols[f"{key}_day"])  # type: ignore[arg-type]
-    cols["ended_by"] = (ended, ended_names)
-    cols["ended_day"] = np.where(revoked, revoked_at, np.where(voided, voided_at, np.nan))
-    cols.update(route_cols)
+        cols[f"{key}_date"] = _dates(s.start, cols[f"{key}_day"])  # type: ignore[arg-type]
+    cols["ended_by"] = _categorical(ended, ended_names, cats["ended_by"])
+    cols["ended_day"] = res.ended_day
+    c = 0
+    for route, here in zip(s.routes.values(), route_cols, strict=True):
+        cols.update(here)
+        for ch in route.challenges:
+            key = f"challenge.{route.name}.{ch.name}"
+            cols[f"{key}.ruling"] = _coded(res.ruling[c], cats[f"{key}.ruling"])
+            cols[f"{key}.day"] = res.ruling_day[c]
+            if ch.appeal is not None:
+                cols[f"{key}.appeal"] = _coded(res.appeal[c], cats[f"{key}.appeal"])
+                cols[f"{key}.appeal_day"] = res.appeal_day[c]
+            c += 1
+    for event in s.events.values():
+        if _is_clocked(event):
+            t = after_times[event.name]
+            cols[event_day_column(event.name)] = np.where(t < end, t, np.nan)
     for name, values in draws.columns.items():
         cols[f"draw.{name}"] = values
-    for name, cats in categories(s).items():
-        codes, names = cols[name]  # type: ignore[misc]
-        cols[name] = _categorical(codes, names, cats)
     return pd.DataFrame(cols, copy=False)
-
-
-def _categorical(codes: np.ndarray, names: np.ndarray, categories: list[str]) -> pd.Categorical:
-    """Column values `names[codes]` (None: missing) as a categorical with fixed categories."""
-    index = {c: i for i, c in enumerate(categories)}
-    lookup = np.array([-1 if v is None else index[v] for v in names], dtype=np.int64)
-    return pd.Categorical.from_codes(lookup[codes], categories=categories)
-
-
-def _challenges(
-    x: _Slice, route: Route, won: np.ndarray, notice: np.ndarray
-) -> tuple[dict[str, object], np.ndarray, np.ndarray]:
-    """Rulings on the notice of `route` (where it won) before it takes effect, revocations
-    aside (the caller applies them), and the time and index of the first voiding ruling."""
-    s, n, end = x.s, x.n, x.end
-    out: dict[str, object] = {}
-    d_star = np.where(won, notice, INF)
-    effective = x.after(d_star, s.treaty.notice_period, NOTICE_PERIOD)
-    rulings = []
-    void_at = np.full(n, INF)
-    void_by = np.full(n, -1)
-    for c, ch in enumerate(route.challenges):
-        name = challenge_name(route.name, ch.name)
-        day = x.after(d_star, ch.delay, f"{name}.delay")
-        u = x.col(f"{name}.u")
-        code = np.where(u < ch.voids_notice, 1, np.where(u < ch.voids_notice + ch.dismissed, 2, 3))
-        pending = won & (day < end) & (day < effective)
-        voids = pending & (code == 1) & (day < void_at)
-        void_at[voids] = day[voids]
-        void_by[voids] = c
-        rulings.append((ch, day, code, pending))
-    for c, (ch, day, code, pending) in enumerate(rulings):
-        # before the first void, or at its instant but listed no later than it
-        happens = pending & ((day < void_at) | ((day == void_at) & (c <= void_by)))
-        key = f"challenge.{route.name}.{ch.name}"
-        out[f"{key}.ruling"] = (np.where(happens, code, 0), _RULING)
-        out[f"{key}.day"] = np.where(happens, day, np.nan)
-    return out, void_at, void_by
