@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.heap import keep_freed_memory
 from sim.language.durations import DAYS_PER_YEAR
 from sim.language.model import Scenario
 from sim.language.values import Constant, Value
@@ -184,6 +185,7 @@ class Draws:
 def draw_block(scenario: Scenario, block: int, n: int | None = None, offset: int = 0) -> Draws:
     """The draws of `n` trials of block `block`, from trial `offset` of the block on (trials
     block*BLOCK_SIZE + offset onward)."""
+    keep_freed_memory()
     first = block * BLOCK_SIZE + offset
     if n is None:
         n = min(BLOCK_SIZE - offset, scenario.trials - first)
