@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import weakref
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -161,18 +162,30 @@ class _Slice:
             return found
         return np.broadcast_to(np.float64(self.d.constants[name]), (self.n,))
 
-    def coin(self, name: str) -> np.ndarray:
-        return self.col(f"{name}.u") < self.col(f"{name}.p")
+    def value(self, name: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """Like `col`, but a constant as a scalar (numpy's loops are fastest with one); with
+        `rows`, only for those trials."""
+        found = self._drawn(name)
+        if found is None:
+            return np.float64(self.d.constants[name])
+        return found if rows is None else found[rows]
+
+    def coin(self, name: str, rows: np.ndarray | None = None) -> np.ndarray:
+        return self.value(f"{name}.u", rows) < self.value(f"{name}.p", rows)
 
     def after(
-        self, t: np.ndarray, duration: Value, name: str, end: float | None = None
+        self,
+        t: np.ndarray,
+        duration: Value,
+        name: str,
+        end: float | None = None,
+        rows: np.ndarray | None = None,
     ) -> np.ndarray:
-        """`Scenario.after` elementwise; with month arithmetic, times from `end` (default:
-        the end of the horizon) on become inf."""
+        """`Scenario.after` elementwise (for the trials `rows`, if given); with month
+        arithmetic, times from `end` (default: the end of the horizon) on become inf."""
         if isinstance(duration, Constant) and duration.months is not None:
             return add_months(self.s.start, t, duration.months, self.end if end is None else end)
-        found = self._drawn(name)
-        return t + (found if found is not None else float(self.d.constants[name]))
+        return t + self.value(name, rows)
 
 
 # -- events ---------------------------------------------------------------------------------
@@ -347,8 +360,11 @@ def _i8(mask: np.ndarray | np.bool_) -> np.ndarray:
 class _Alone:
     """One route played alone: what happens to it if no other route files first.
 
-    A mask may be a numpy bool scalar (the same in every trial: a route that starts at
-    `start` has started in all of them), and a time a scalar (a dated event)."""
+    Each gate is worked out only for the trials that reach it (`levels`: the trials, their
+    times at the gate and whether they pass), so a route that most trials leave early, or
+    that starts in few of them, costs little. A mask may be a numpy bool scalar (the same in
+    every trial: a route that starts at `start` has started in all of them), and a time a
+    scalar (a dated event)."""
 
     def __init__(self, x: _Slice, route: Route, times: Times, rank: dict[str, int]) -> None:
         n, end = x.n, x.end
@@ -357,32 +373,49 @@ class _Alone:
         self.n_gates = n_gates = len(route.gates)
         self.start = np.float64(0.0) if route.trigger is None else times[route.trigger]
         self.started = np.True_ if route.trigger is None else self.start < end
-        # gates: times as the DES engine sums them (inf: never, the trigger did not happen)
-        t = self.start
-        self.gate_times: list[np.ndarray] = []
-        self.passes: list[np.ndarray] = []
+        # the trials still in the race (None: all), and their time so far
+        rows: np.ndarray | None = None
+        t: np.ndarray = self.start
+        if route.trigger is not None and np.ndim(self.start):
+            rows = np.flatnonzero(self.started)
+            t = self.start[rows]
+        elif not self.started:  # a dated trigger after the end: in no trial
+            rows = np.zeros(0, dtype=np.intp)
+        self.levels: list[tuple[np.ndarray | None, np.ndarray, np.ndarray]] = []
+        # the index of the first gate that fails (n_gates: none), and when the route stops
+        # by itself: at that gate, or at its deposit (inf: it never started)
+        self.failing = np.zeros(n, dtype=np.int8 if n_gates < 127 else np.int16)
+        natural = np.full(n, INF)
         for gate in route.gates:
             g = gate_name(route.name, gate.name)
-            t = x.after(t, gate.delay, f"{g}.delay")
-            self.gate_times.append(t)
+            t = x.after(t, gate.delay, f"{g}.delay", rows=rows)  # as the DES engine sums them
             if gate.votes is not None:
-                self.passes.append(x.col(f"{g}.ayes") >= gate.votes.needed)
+                p = x.value(f"{g}.ayes", rows) >= gate.votes.needed
             else:
-                self.passes.append(x.coin(g))
-        deposit = x.after(t, route.notice_within, notice_within_name(route.name))
+                p = x.coin(g, rows)
+            m = n if rows is None else len(rows)
+            if np.shape(p) != (m,):
+                p = np.broadcast_to(p, (m,))
+            if np.shape(t) != (m,):
+                t = np.broadcast_to(t, (m,))
+            self.levels.append((rows, t, p))
+            if rows is None:
+                natural = np.array(t, dtype=float)  # every trial reaches this gate
+                self.failing += p
+            else:
+                natural[rows] = t
+                self.failing[rows] += p
+            # who goes on
+            on = np.flatnonzero(p)
+            rows, t = (on, t[on]) if rows is None else (rows[on], t[on])
+        deposit = x.after(t, route.notice_within, notice_within_name(route.name), rows=rows)
         earliest = x.s.treaty.earliest_notice_day
         if earliest is not None:  # DES: `if t < earliest: t = earliest`
             deposit = np.maximum(deposit, float(earliest))
-        # the index of the first gate that fails (n_gates: none), and when the route stops
-        # by itself: at that gate, or at its deposit
-        self.failing = np.zeros(n, dtype=np.int8 if n_gates < 127 else np.int16)
-        passed_so_far: np.ndarray | None = None
-        for p in self.passes:
-            passed_so_far = p if passed_so_far is None else passed_so_far & p
-            self.failing += passed_so_far
-        natural = deposit
-        for g, p in zip(reversed(self.gate_times), reversed(self.passes), strict=True):
-            natural = np.where(p, natural, g)
+        if rows is None:
+            natural = np.array(np.broadcast_to(deposit, (n,)), dtype=float)
+        else:
+            natural[rows] = deposit
         self.natural = natural
         # dies at the instant it starts, by the first of its dies_on (in their order) that
         # acts; or later, by the earliest event after its start (ties: the DES order of
@@ -407,7 +440,7 @@ class _Alone:
                 at = times[effect.event]
                 hit = (at > self.start) & (at < kill) & coins[effect.event]
                 if effect.until is not None:
-                    hit &= at <= self.gate_times[gate_index[effect.until]]
+                    hit &= at <= self.gate_time(gate_index[effect.until], n)
                 kill = np.where(hit, at, kill)
                 killer += hit * (np.int32(events.index(effect.event)) - killer)
             self.dead_at_start, self.start_killer = dead, start_killer
@@ -429,6 +462,15 @@ class _Alone:
         if route.dies_on:
             stop = np.where(self.dead_at_start, self.start, stop)
         self.stop = stop
+
+    def gate_time(self, k: int, n: int) -> np.ndarray:
+        """When gate k resolves, in every trial (inf where it is not reached)."""
+        rows, t, _ = self.levels[k]
+        if rows is None:
+            return t
+        out = np.full(n, INF)
+        out[rows] = t
+        return out
 
 
 # -- the notice after its deposit -----------------------------------------------------------
@@ -602,56 +644,75 @@ def _after_the_notice(
 
 def _int_codes(count: int) -> type[np.signedinteger]:
     """The integer type pandas gives the codes of a categorical with `count` categories."""
-    for kind in (np.int8, np.int16, np.int32):
-        if count < np.iinfo(kind).max:
+    for kind, top in ((np.int8, 127), (np.int16, 32_767), (np.int32, 2_147_483_647)):
+        if count < top:
             return kind
     return np.int64
 
 
 @functools.lru_cache(maxsize=1024)
-def _dtype(cats: tuple[str, ...]) -> pd.CategoricalDtype:
-    return pd.CategoricalDtype(list(cats))
+def _dtype(cats: tuple[str, ...]) -> tuple[pd.CategoricalDtype, type[np.signedinteger]]:
+    """A text column's categorical type, and the integer type of its codes."""
+    return pd.CategoricalDtype(list(cats)), _int_codes(len(cats))
+
+
+@functools.lru_cache(maxsize=1024)
+def _lookup(names: tuple[str | None, ...], cats: tuple[str, ...]) -> np.ndarray | None:
+    """The category code of each of `names` (None: missing, -1), or None when they are
+    simply None and then the categories in order (codes are then `index - 1`)."""
+    index = {c: i for i, c in enumerate(cats)}
+    lookup = np.array([-1 if v is None else index[v] for v in names], dtype=_int_codes(len(cats)))
+    return None if np.array_equal(lookup, np.arange(-1, len(names) - 1)) else lookup
 
 
 def _categorical(codes: np.ndarray, names: Sequence[str | None], cats: list[str]) -> pd.Categorical:
     """Column values `names[codes]` (None: missing) as a categorical with fixed categories."""
-    kind = _int_codes(len(cats))
-    index = {c: i for i, c in enumerate(cats)}
-    lookup = np.array([-1 if v is None else index[v] for v in names], dtype=kind)
-    if np.array_equal(lookup, np.arange(-1, len(names) - 1)):  # names are None + cats
-        values = (codes - 1).astype(kind, copy=False)
-    else:
-        values = lookup[codes]
-    return pd.Categorical.from_codes(values, dtype=_dtype(tuple(cats)), validate=False)
+    dtype, kind = _dtype(tuple(cats))
+    lookup = _lookup(tuple(names), tuple(cats))
+    values = (codes - 1).astype(kind, copy=False) if lookup is None else lookup[codes]
+    return pd.Categorical.from_codes(values, dtype=dtype, validate=False)
 
 
 def _coded(codes: np.ndarray, cats: list[str], n: int) -> pd.Categorical:
     """A categorical from codes that are already indexes into `cats` (-1: missing)."""
-    kind = _int_codes(len(cats))
+    dtype, kind = _dtype(tuple(cats))
     codes = np.asarray(codes).astype(kind, copy=False)
     if codes.shape != (n,):
         codes = np.full(n, codes, dtype=kind)
-    return pd.Categorical.from_codes(codes, dtype=_dtype(tuple(cats)), validate=False)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
-_NAT = -(2.0**63)  # NaT, as seconds (exactly a float)
-
-
-def _dates(start: dt.date, days: np.ndarray) -> np.ndarray:
-    """`sim.trial_table._dates` for finite or missing days: start + floor(days), as
-    datetime64[s], NaT where missing. Whole days and seconds are exact as floats, and `fmax`
-    makes a missing day NaT without a branch."""
-    seconds = np.floor(days)
+def _dates(start: dt.date, days: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """`sim.trial_table._dates` for days that may be missing only outside `rows`: start +
+    floor(days), as datetime64[s] (NaT outside `rows`). Whole days and seconds are exact as
+    floats."""
+    out = np.full(len(days), np.iinfo(np.int64).min)  # NaT
+    seconds = np.floor(days[rows])
     seconds += float((start - dt.date(1970, 1, 1)).days)
     seconds *= 86_400.0
-    np.fmax(seconds, _NAT, out=seconds)
-    return seconds.astype(np.int64).view("datetime64[s]")
+    out[rows] = seconds
+    return out.view("datetime64[s]")
 
 
 def _nan_unless(mask: np.ndarray | np.bool_, values: np.ndarray, n: int) -> np.ndarray:
     """`values` where `mask`, else missing: a float column of n trials."""
     out = np.where(mask, values, np.nan)
     return out if out.shape == (n,) else np.full(n, out, dtype=float)
+
+
+_CATEGORIES: dict[int, tuple[weakref.ref[Scenario], dict[str, list[str]]]] = {}
+
+
+def _categories(s: Scenario) -> dict[str, list[str]]:
+    """`trial_table.categories(s)`, worked out once for each scenario object."""
+    found = _CATEGORIES.get(id(s))
+    if found is not None and found[0]() is s:
+        return found[1]
+    if len(_CATEGORIES) > 64:
+        _CATEGORIES.clear()
+    cats = categories(s)
+    _CATEGORIES[id(s)] = (weakref.ref(s), cats)
+    return cats
 
 
 def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
@@ -667,22 +728,21 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
     alone = [_Alone(x, route, times, rank) for route in s.routes.values()]
 
     # the notice: the earliest deposit, the route listed first on a tie
-    notice: np.ndarray = np.float64(INF)  # type: ignore[assignment]
+    notice_day = np.full(n, np.nan)  # missing: no notice
     winner = np.full(n, -1, dtype=np.int8 if len(alone) < 127 else np.int16)
     for i, a in enumerate(alone):
-        deposit = np.where(a.deposits, a.natural, INF)
+        deposit = np.where(a.deposits, a.natural, np.nan)
         if i == 0:
-            notice = deposit
+            notice_day = np.broadcast_to(deposit, (n,))
             winner += a.deposits
         else:
-            first = deposit < notice
-            notice = np.minimum(notice, deposit)
+            first = deposit < np.fmin(notice_day, INF)  # (false where either is missing)
+            notice_day = np.fmin(notice_day, deposit)
             winner += first * (winner.dtype.type(i) - winner)
-    if np.ndim(notice) == 0:
-        notice = np.full(n, notice)
+    notice = np.fmin(notice_day, INF)  # inf: no notice
     has_notice = notice < end
 
-    cats = categories(s)
+    cats = _categories(s)
     before_end_or_notice = np.minimum(notice, np.nextafter(end, -INF))
     route_cols: list[dict[str, object]] = []
     blocked: np.ndarray = np.True_  # type: ignore[assignment]
@@ -699,14 +759,23 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
         status = status + won8 * (np.int8(DEPOSITED) - status)
         # stopped_by: 0 (none), 1 + gate index, 1 + gates + event index, or ... + route index
         n_gates, first_event = a.n_gates, 1 + a.n_gates
-        by = _i8(a.fails) * (a.failing.astype(np.int32) + 1)
-        if a.kill is not None:
-            by = by + _i8(a.dies) * (a.killer + first_event)
-            by = by + _i8(a.dead_at_start) * (a.start_killer + first_event)
         first_route = first_event + len(event_names)
-        by = by * (1 - lost8 - won8) + lost8 * (winner.astype(np.int32) + first_route)
-        end_day = np.where(lost | won, notice, np.where(stopped, a.stop, np.nan))
-        start_day = np.where(a.started & (a.start <= notice), a.start, np.nan)
+        kind = np.int8 if first_route + len(route_names) < 127 else np.int32
+        by = _i8(a.fails) * (a.failing.astype(kind, copy=False) + kind(1))
+        if a.kill is not None:
+            by = by + _i8(a.dies) * (a.killer.astype(kind) + kind(first_event))
+            by = by + _i8(a.dead_at_start) * (a.start_killer.astype(kind) + kind(first_event))
+        if len(alone) > 1:
+            by = by * (kind(1) - lost8) + lost8 * (winner.astype(kind) + kind(first_route))
+        by = by * (kind(1) - won8)
+        # the winner stops at its deposit: there `stop` is the notice day
+        end_day = np.where(stopped | won, a.stop, np.nan)
+        if len(alone) > 1:
+            end_day = np.where(lost, notice, end_day)
+        if route.trigger is None:
+            start_day = np.zeros(n)
+        else:
+            start_day = np.where(a.started & (a.start <= notice), a.start, np.nan)
         names = [None, *(g.name for g in route.gates), *event_names, *route_names]
         base = f"route.{route.name}"
         here: dict[str, object] = {
@@ -724,15 +793,23 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
         passed = np.zeros(n, dtype=np.int8 if n_gates < 127 else np.int16)
         gate_cols: dict[str, object] = {}
         for k, gate in enumerate(route.gates):
-            g = a.gate_times[k]
-            resolved = g <= reach  # inf (a route that never started) is never reached
-            if k:
-                resolved &= a.failing >= k
-            passed += resolved & a.passes[k]
-            result = _i8(resolved) * (np.int8(2) - _i8(a.passes[k])) - np.int8(1)  # 0: passed
+            reached, g, passes = a.levels[k]  # the trials that reach the gate
             key = f"gate.{route.name}.{gate.name}"
+            if reached is None:  # all of them
+                resolved = g <= reach
+                passed += resolved & passes
+                result = _i8(resolved) * (np.int8(2) - _i8(passes)) - np.int8(1)  # 0: passed
+                day = _nan_unless(resolved, g, n)
+            else:
+                resolved = g <= reach[reached]
+                at = reached[resolved]
+                passed[reached[resolved & passes]] += 1
+                result = np.full(n, -1, dtype=np.int8)
+                result[at] = ~passes[resolved]  # 0: passed, 1: failed
+                day = np.full(n, np.nan)
+                day[at] = g[resolved]
             gate_cols[f"{key}.result"] = _coded(result, cats[f"{key}.result"], n)
-            gate_cols[f"{key}.day"] = _nan_unless(resolved, g, n)
+            gate_cols[f"{key}.day"] = day
         here[f"{base}.gates_passed"] = passed.astype(np.int64)
         here.update(gate_cols)
         route_cols.append(here)
@@ -743,21 +820,33 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
         if route.effective_as_of_day is not None:
             as_of = float(route.effective_as_of_day)
             counts_from = np.where(winner == i, np.maximum(counts_from, as_of), counts_from)
-    effective = x.after(counts_from, s.treaty.notice_period, NOTICE_PERIOD, end=INF)
+    period = s.treaty.notice_period
+    plain_period = not any(r.effective_as_of_day is not None for r in s.routes.values()) and not (
+        isinstance(period, Constant) and period.months is not None
+    )
+    if plain_period:  # a number of days after the deposit: missing stays missing
+        effective = notice_day + x.value(NOTICE_PERIOD)
+        effective_day = effective
+    else:
+        effective = x.after(counts_from, period, NOTICE_PERIOD, end=INF)
+        effective_day = _nan_unless(has_notice, effective, n)
     # the rest happens after the deposit: it is worked out for the trials with a notice
+    any_challenge = any(r.challenges for r in s.routes.values())
     needs_notice = _needs_notice(
         tuple((e.name, tuple(_depends(e))) for e in s.events.values() if _is_clocked(e))
     )
-    rows = np.flatnonzero(has_notice)
-    xs = x.subset(rows)
-    notice_s, winner_s = notice[rows], winner[rows]
-    if needs_notice:
-        after_s = _event_times(xs, notice_s)
-    else:
-        after_s = {k: v if np.ndim(v) == 0 else v[rows] for k, v in times.items()}
-    chs = _Challenges(xs, notice_s, winner_s)
-    res = None
-    if chs.keys or s.revoked_by:
+    res, chs = None, None
+    after_s: dict[str, np.ndarray] = {}
+    rows = np.flatnonzero(has_notice) if needs_notice or s.revoked_by or any_challenge else None
+    if rows is not None:
+        xs = x.subset(rows)
+        notice_s, winner_s = notice[rows], winner[rows]
+        if needs_notice:
+            after_s = _event_times(xs, notice_s)
+        else:
+            after_s = {k: v if np.ndim(v) == 0 else v[rows] for k, v in times.items()}
+        chs = _Challenges(xs, notice_s, winner_s)
+    if chs is not None and (chs.keys or s.revoked_by):
         every = np.ones(len(rows), dtype=bool)
         res = _after_the_notice(xs, every, notice_s, effective[rows], chs, after_s, rank)
         res = res.spread(rows, n)
@@ -769,7 +858,7 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
     pending_code = _OUTCOME_CODE[Outcome.NOTICE_PENDING]
     outcome = np.int8(no_move) - _i8(blocked) * np.int8(no_move - blocked_code)
     with_notice = np.int8(pending_code) - _i8(exited) * np.int8(pending_code)
-    ended_by: np.ndarray = np.zeros(n, dtype=np.int32)
+    ended_by: np.ndarray | None = None  # nothing revoked or voided
     ended_day: np.ndarray = np.full(n, np.nan)
     if res is not None:
         revoked_code, voided_code = _OUTCOME_CODE[Outcome.REVOKED], _OUTCOME_CODE[Outcome.VOIDED]
@@ -781,18 +870,26 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
         ended_day = res.ended_day
     outcome = outcome + _i8(has_notice) * (with_notice - outcome)
 
+    # dates, for the trials with a notice (missing in the others)
+    noticed = np.flatnonzero(has_notice) if rows is None else rows
+    notice_date = _dates(s.start, notice_day, noticed)
+    effective_date = _dates(s.start, effective_day, noticed)
     cols: dict[str, object] = {
         "trial": np.arange(draws.first_trial, draws.first_trial + n, dtype=np.int64),
         "outcome": _coded(outcome, cats["outcome"], n),
         "route": _coded(winner, cats["route"], n),
-        "notice_day": _nan_unless(has_notice, notice, n),
-        "effective_day": _nan_unless(has_notice, effective, n),
+        "notice_day": np.ascontiguousarray(notice_day),
+        "effective_day": effective_day,
         "exit_day": _nan_unless(exited, effective, n),
+        "notice_date": notice_date,
+        "effective_date": effective_date,
+        "exit_date": np.where(exited, effective_date, np.datetime64("NaT")),
     }
-    for key in ("notice", "effective", "exit"):
-        cols[f"{key}_date"] = _dates(s.start, cols[f"{key}_day"])  # type: ignore[arg-type]
-    ended_names = [None, *event_names, *chs.keys]
-    cols["ended_by"] = _categorical(ended_by, ended_names, cats["ended_by"])
+    ended_names = [None, *event_names, *(chs.keys if chs is not None else [])]
+    if ended_by is None:
+        cols["ended_by"] = _coded(np.full(n, -1, dtype=np.int8), cats["ended_by"], n)
+    else:
+        cols["ended_by"] = _categorical(ended_by, ended_names, cats["ended_by"])
     cols["ended_day"] = ended_day
     c = 0
     for route, here in zip(s.routes.values(), route_cols, strict=True):
@@ -823,10 +920,19 @@ def _frame(cols: dict[str, object], n: int) -> pd.DataFrame:
     checks of each column (a third of this module's time on a scenario with 100 columns)."""
     if create_dataframe_from_blocks is None:
         return pd.DataFrame(cols, copy=False)
+    places = _PLACES if len(cols) <= len(_PLACES) else [np.array([j]) for j in range(len(cols))]
     blocks = [
-        (v if isinstance(v, pd.Categorical) else v.reshape(1, n), np.array([j]))  # type: ignore[union-attr]
+        (v if isinstance(v, pd.Categorical) else v.reshape(1, n), places[j])  # type: ignore[union-attr]
         for j, v in enumerate(cols.values())
     ]
     return create_dataframe_from_blocks(
-        blocks, index=pd.RangeIndex(n), columns=pd.Index(list(cols))
+        blocks, index=pd.RangeIndex(n), columns=_columns(tuple(cols))
     )
+
+
+_PLACES = [np.array([j]) for j in range(4096)]
+
+
+@functools.lru_cache(maxsize=64)
+def _columns(names: tuple[str, ...]) -> pd.Index:
+    return pd.Index(list(names))
