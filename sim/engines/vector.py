@@ -385,7 +385,7 @@ class _Alone:
         # the index of the first gate that fails (n_gates: none), and when the route stops
         # by itself: at that gate, or at its deposit (inf: it never started)
         self.failing = np.zeros(n, dtype=np.int8 if n_gates < 127 else np.int16)
-        natural = np.full(n, INF)
+        natural = np.full(n, INF) if rows is not None else np.float64(INF)
         for gate in route.gates:
             g = gate_name(route.name, gate.name)
             t = x.after(t, gate.delay, f"{g}.delay", rows=rows)  # as the DES engine sums them
@@ -417,6 +417,7 @@ class _Alone:
         else:
             natural[rows] = deposit
         self.natural = natural
+        self.finishing = rows  # the trials that pass every gate (None: all)
         # dies at the instant it starts, by the first of its dies_on (in their order) that
         # acts; or later, by the earliest event after its start (ties: the DES order of
         # events) while it is active and, with `until`, that gate has not passed (events come
@@ -456,6 +457,13 @@ class _Alone:
             on_its_own = self.alive & ~self.dies & ends
         self.fails = on_its_own & (self.failing < n_gates)
         self.deposits = on_its_own & (self.failing == n_gates)
+        # its deposit day where it deposits, else missing
+        if rows is None:
+            self.deposit_day = np.where(self.deposits, natural, np.nan)
+        else:
+            self.deposit_day = np.full(n, np.nan)
+            at = rows[self.deposits[rows]]
+            self.deposit_day[at] = natural[at]
         self.died = self.dead_at_start | self.dies
         # when it stopped by itself, if it did
         stop = natural if self.kill is None else np.where(self.dies, self.kill, natural)
@@ -728,10 +736,10 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
     alone = [_Alone(x, route, times, rank) for route in s.routes.values()]
 
     # the notice: the earliest deposit, the route listed first on a tie
-    notice_day = np.full(n, np.nan)  # missing: no notice
+    notice_day = np.full(n, np.nan) if not alone else None  # missing: no notice
     winner = np.full(n, -1, dtype=np.int8 if len(alone) < 127 else np.int16)
     for i, a in enumerate(alone):
-        deposit = np.where(a.deposits, a.natural, np.nan)
+        deposit = a.deposit_day
         if i == 0:
             notice_day = np.broadcast_to(deposit, (n,))
             winner += a.deposits
@@ -873,6 +881,9 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
     # dates, for the trials with a notice (missing in the others)
     noticed = np.flatnonzero(has_notice) if rows is None else rows
     notice_date = _dates(s.start, notice_day, noticed)
+    exit_day = np.full(n, np.nan)
+    at = noticed[exited[noticed]]
+    exit_day[at] = effective[at]
     effective_date = _dates(s.start, effective_day, noticed)
     cols: dict[str, object] = {
         "trial": np.arange(draws.first_trial, draws.first_trial + n, dtype=np.int64),
@@ -880,7 +891,7 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
         "route": _coded(winner, cats["route"], n),
         "notice_day": np.ascontiguousarray(notice_day),
         "effective_day": effective_day,
-        "exit_day": _nan_unless(exited, effective, n),
+        "exit_day": exit_day,
         "notice_date": notice_date,
         "effective_date": effective_date,
         "exit_date": np.where(exited, effective_date, np.datetime64("NaT")),
