@@ -89,12 +89,11 @@ NOT_STARTED, ACTIVE, FAILED, DIED, SUPERSEDED, DEPOSITED = (
         RouteStatus.DEPOSITED,
     )
 )
+assert (NOT_STARTED, ACTIVE) == (0, 1)  # a status is computed from `started` as 0 or 1 first
 _OUTCOME_CODE = {o: i for i, o in enumerate(Outcome)}
-# gate results, rulings and appeals: -1 (missing), else their index in their enum
-_PASSED, _FAILED = (
-    list(GateResult).index(GateResult.PASSED),
-    list(GateResult).index(GateResult.FAILED),
-)
+# gate results, rulings and appeals: -1 (missing), else their index in their enum; a gate's
+# code is computed as 0 for passed and 1 for failed
+assert list(GateResult) == [GateResult.PASSED, GateResult.FAILED]
 _RULING_CODE = {r: i for i, r in enumerate(Ruling)}
 _APPEAL_CODE = {a: i for i, a in enumerate(AppealResult)}
 
@@ -417,7 +416,6 @@ class _Alone:
         else:
             natural[rows] = deposit
         self.natural = natural
-        self.finishing = rows  # the trials that pass every gate (None: all)
         # dies at the instant it starts, by the first of its dies_on (in their order) that
         # acts; or later, by the earliest event after its start (ties: the DES order of
         # events) while it is active and, with `until`, that gate has not passed (events come
@@ -927,8 +925,8 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
 
 
 def _frame(cols: dict[str, object], n: int) -> pd.DataFrame:
-    """`pd.DataFrame(cols, copy=False)`, one block a column as it makes them, without its
-    checks of each column (a third of this module's time on a scenario with 100 columns)."""
+    """`pd.DataFrame(cols, copy=False)`: one block a column, as it makes them, but without
+    its checks of each column (twice as fast on the baseline's 100 columns)."""
     if create_dataframe_from_blocks is None:
         return pd.DataFrame(cols, copy=False)
     places = _PLACES if len(cols) <= len(_PLACES) else [np.array([j]) for j in range(len(cols))]
