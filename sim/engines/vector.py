@@ -144,16 +144,29 @@ class _Slice:
 
     def subset(self, rows: np.ndarray) -> _Slice:
         """The same draws, for the trials `rows` only (indexes into this slice)."""
-        assert self.rows is None
-        return _Slice(self.s, self.d, rows)
+        return _Slice(self.s, self.d, rows if self.rows is None else self.rows[rows])
 
     def _drawn(self, name: str) -> np.ndarray | None:
-        found = self.d.columns.get(name)
-        if found is None or self.rows is None:
-            return found
+        """A column, for this slice's trials; a column not yet transformed is transformed
+        for them only (`sim.draw_columns`)."""
+        columns = self.d.columns
+        if name not in columns:
+            return None  # a constant
+        if self.rows is None:
+            return columns[name]
         if name not in self._gathered:
-            self._gathered[name] = found[self.rows]
+            self._gathered[name] = columns.some(name, self.rows)
         return self._gathered[name]
+
+    def is_later(self, name: str) -> bool:
+        return self.d.columns.is_later(name)
+
+    def high(self, name: str) -> np.ndarray:
+        """At least the value of quantity `name` in each trial (the value itself if known)."""
+        if name not in self.d.columns:
+            return np.float64(self.d.constants[name])
+        high = self.d.columns.high(name)
+        return high if self.rows is None else high[self.rows]
 
     def col(self, name: str) -> np.ndarray:
         found = self._drawn(name)
@@ -164,10 +177,15 @@ class _Slice:
     def value(self, name: str, rows: np.ndarray | None = None) -> np.ndarray:
         """Like `col`, but a constant as a scalar (numpy's loops are fastest with one); with
         `rows`, only for those trials."""
-        found = self._drawn(name)
-        if found is None:
+        if rows is None:
+            found = self._drawn(name)
+            return np.float64(self.d.constants[name]) if found is None else found
+        columns = self.d.columns
+        if name not in columns:
             return np.float64(self.d.constants[name])
-        return found if rows is None else found[rows]
+        if self.rows is None and not columns.is_later(name):
+            return columns[name][rows]
+        return columns.some(name, rows if self.rows is None else self.rows[rows])
 
     def coin(self, name: str, rows: np.ndarray | None = None) -> np.ndarray:
         return self.value(f"{name}.u", rows) < self.value(f"{name}.p", rows)
@@ -227,9 +245,33 @@ def _hit(since: np.ndarray, exposure: np.ndarray, rate: np.ndarray) -> np.ndarra
 
 def _clock(x: _Slice, event: Event, times: Times) -> np.ndarray:
     """The time of a clocked hazard event (inf: not before the end), given the times of the
-    events it depends on (inf: it never happens). DES's `hazard_clock`: from the clock's
-    start, the exposure runs out at the rate in force; at each rate change that comes first
-    the exposure used so far is taken off and the rate changes."""
+    events it depends on (inf: it never happens).
+
+    A rate not yet transformed (a beta rate costs two microseconds a trial) is transformed
+    only in the trials where the event can happen before the end: no sooner than its clock's
+    start plus its exposure at the highest rate it can ever have."""
+    rates = [hazard_rate_name(event.name)]
+    rates += [rate_change_name(event.name, c.key) for c in event.rate_changes]
+    if any(x.is_later(r) for r in rates):
+        start = np.float64(0.0) if event.after is None else times[event.after]
+        highest = np.maximum.reduce([np.broadcast_to(x.high(r), (x.n,)) for r in rates])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            soonest = start + DAYS_PER_YEAR * x.col(hazard_exposure_name(event.name)) / highest
+        can = np.flatnonzero(soonest * (1 - 1e-9) < x.end)  # (never at a highest rate of 0)
+        if len(can) < x.n:
+            deps = [event.after] if event.after is not None else []
+            deps += [c.event for c in event.rate_changes if c.event is not None]
+            some = {d: times[d] if np.ndim(times[d]) == 0 else times[d][can] for d in deps}
+            out = np.full(x.n, INF)
+            out[can] = _exact_clock(x.subset(can), event, some)
+            return out
+    return _exact_clock(x, event, times)
+
+
+def _exact_clock(x: _Slice, event: Event, times: Times) -> np.ndarray:
+    """DES's `hazard_clock`: from the clock's start, the exposure runs out at the rate in
+    force; at each rate change that comes first the exposure used so far is taken off and
+    the rate changes."""
     end = x.end
     start = np.float64(0.0) if event.after is None else times[event.after]
     exposure = x.col(hazard_exposure_name(event.name))
@@ -721,8 +763,10 @@ def _categories(s: Scenario) -> dict[str, list[str]]:
     return cats
 
 
-def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
-    """The trial table of a slice of trials (the columns of `sim.trial_table.frame`)."""
+def run_block(scenario: Scenario, draws: Draws, draw_columns: bool = True) -> pd.DataFrame:
+    """The trial table of a slice of trials (the columns of `sim.trial_table.frame`; without
+    the `draw.*` ones if not `draw_columns`, so that a draw the trials did not need is never
+    transformed whole)."""
     keep_freed_memory()
     x = _Slice(scenario, draws)
     s, n, end = scenario, draws.n, scenario.end
@@ -919,8 +963,9 @@ def run_block(scenario: Scenario, draws: Draws) -> pd.DataFrame:
                 t = t.copy()
                 t[rows] = after_s[event.name]
             cols[event_day_column(event.name)] = _nan_unless(t < end, t, n)
-    for name, values in draws.columns.items():
-        cols[f"draw.{name}"] = values
+    if draw_columns:
+        for name, values in draws.columns.items():
+            cols[f"draw.{name}"] = values
     return _frame(cols, n)
 
 
