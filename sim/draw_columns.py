@@ -100,6 +100,17 @@ class Columns(Mapping[str, np.ndarray]):
         self._ready: dict[str, np.ndarray] = {}
         self._later: dict[str, _Later] = {}
 
+    @staticmethod
+    def of(columns: Mapping[str, np.ndarray]) -> Columns:
+        """`columns` as Columns: itself if it is one, else its arrays as they are (an
+        analysis may build draws from a plain dict)."""
+        if isinstance(columns, Columns):
+            return columns
+        out = Columns()
+        for name, values in columns.items():
+            out.put(name, values)
+        return out
+
     def put(self, name: str, values: np.ndarray) -> None:
         self._names.append(name)
         self._ready[name] = values

@@ -12,7 +12,7 @@ two variants of a scenario run with common random numbers.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -168,7 +168,9 @@ class Draws:
     block: int
     first_trial: int
     n: int
-    columns: Columns  # some transformed only when read (`sim.draw_columns`)
+    # draw_block gives Columns (some transformed only when read: `sim.draw_columns`); a plain
+    # mapping of arrays does too
+    columns: Mapping[str, np.ndarray]
     constants: dict[str, float]
 
     def rows(self) -> list[dict[str, float]]:

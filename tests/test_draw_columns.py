@@ -68,3 +68,21 @@ def test_a_hazard_day_at_a_beta_rate_is_the_same_read_whole_or_in_part() -> None
     assert list(d.columns) == [rate, day]
     assert np.array_equal(_bits(d.columns[day]), _bits(want_day))
     assert np.array_equal(_bits(d.columns[rate]), _bits(want_rate))
+
+
+def test_the_vector_engine_takes_draws_as_a_plain_mapping_too() -> None:
+    # an analysis may build draws from a dict of arrays (substituted or tiled columns)
+    import pandas as pd
+
+    from sim import bundled
+    from sim.draws import Draws
+    from sim.engines import vector
+    from sim.language import load
+
+    s = load(bundled.find("baseline") or "baseline")
+    deferred = draw_block(s, 0, 3000)
+    table = vector.run_block(s, deferred)
+    d = draw_block(s, 0, 3000)
+    plain = Draws(d.block, d.first_trial, d.n, dict(d.columns), dict(d.constants))
+    assert type(plain.columns) is dict
+    pd.testing.assert_frame_equal(vector.run_block(s, plain), table, check_exact=True)

@@ -52,6 +52,7 @@ try:  # pandas >= 3
 except ImportError:  # pragma: no cover
     create_dataframe_from_blocks = None
 
+from sim.draw_columns import Columns
 from sim.draws import (
     NOTICE_PERIOD,
     Draws,
@@ -137,6 +138,7 @@ class _Slice:
     def __init__(self, scenario: Scenario, draws: Draws, rows: np.ndarray | None = None) -> None:
         self.s = scenario
         self.d = draws
+        self.columns = Columns.of(draws.columns)
         self.rows = rows
         self.n = draws.n if rows is None else len(rows)
         self.end = scenario.end
@@ -144,12 +146,14 @@ class _Slice:
 
     def subset(self, rows: np.ndarray) -> _Slice:
         """The same draws, for the trials `rows` only (indexes into this slice)."""
-        return _Slice(self.s, self.d, rows if self.rows is None else self.rows[rows])
+        out = _Slice(self.s, self.d, rows if self.rows is None else self.rows[rows])
+        out.columns = self.columns  # (the same, with whatever is computed already)
+        return out
 
     def _drawn(self, name: str) -> np.ndarray | None:
         """A column, for this slice's trials; a column not yet transformed is transformed
         for them only (`sim.draw_columns`)."""
-        columns = self.d.columns
+        columns = self.columns
         if name not in columns:
             return None  # a constant
         if self.rows is None:
@@ -159,13 +163,13 @@ class _Slice:
         return self._gathered[name]
 
     def is_later(self, name: str) -> bool:
-        return self.d.columns.is_later(name)
+        return self.columns.is_later(name)
 
     def high(self, name: str) -> np.ndarray:
         """At least the value of quantity `name` in each trial (the value itself if known)."""
-        if name not in self.d.columns:
+        if name not in self.columns:
             return np.float64(self.d.constants[name])
-        high = self.d.columns.high(name)
+        high = self.columns.high(name)
         return high if self.rows is None else high[self.rows]
 
     def col(self, name: str) -> np.ndarray:
@@ -180,7 +184,7 @@ class _Slice:
         if rows is None:
             found = self._drawn(name)
             return np.float64(self.d.constants[name]) if found is None else found
-        columns = self.d.columns
+        columns = self.columns
         if name not in columns:
             return np.float64(self.d.constants[name])
         if self.rows is None and not columns.is_later(name):
