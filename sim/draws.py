@@ -12,11 +12,13 @@ two variants of a scenario run with common random numbers.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from sim.draw_columns import Columns, costly
+from sim.heap import keep_freed_memory
 from sim.language.durations import DAYS_PER_YEAR
 from sim.language.model import Scenario
 from sim.language.values import Constant, Value
@@ -166,7 +168,9 @@ class Draws:
     block: int
     first_trial: int
     n: int
-    columns: dict[str, np.ndarray]
+    # draw_block gives Columns (some transformed only when read: `sim.draw_columns`); a plain
+    # mapping of arrays does too
+    columns: Mapping[str, np.ndarray]
     constants: dict[str, float]
 
     def rows(self) -> list[dict[str, float]]:
@@ -184,31 +188,37 @@ class Draws:
 def draw_block(scenario: Scenario, block: int, n: int | None = None, offset: int = 0) -> Draws:
     """The draws of `n` trials of block `block`, from trial `offset` of the block on (trials
     block*BLOCK_SIZE + offset onward)."""
+    keep_freed_memory()
     first = block * BLOCK_SIZE + offset
     if n is None:
         n = min(BLOCK_SIZE - offset, scenario.trials - first)
-    columns: dict[str, np.ndarray] = {}
+    columns = Columns()
     constants: dict[str, float] = {}
     for q in quantities(scenario):
         if q.value is None:
-            columns[q.name] = stream(scenario.seed, block, q.name, offset).random(n)
+            columns.put(q.name, stream(scenario.seed, block, q.name, offset).random(n))
         elif isinstance(q.value, Constant):
             constants[q.name] = q.value.value
+        elif costly(q.value):  # its uniforms now, the transform when it is read
+            u = stream(scenario.seed, block, q.name, offset).random(n)
+            columns.transform_later(q.name, q.value, u)
         else:
-            columns[q.name] = q.value.sample(stream(scenario.seed, block, q.name, offset), n)
+            columns.put(q.name, q.value.sample(stream(scenario.seed, block, q.name, offset), n))
     for event in scenario.events.values():
         if event.hazard_per_year is None:
             continue
         rate_name = hazard_rate_name(event.name)
-        rate = columns.get(rate_name, constants.get(rate_name))
         # inverse transform, like every draw: a higher rate means an earlier time in every trial
         u = stream(scenario.seed, block, hazard_day_name(event.name), offset).random(n)
         waits = -np.log1p(-u)
         if not event.is_plain_hazard:
-            columns[hazard_exposure_name(event.name)] = waits
-            continue
-        with np.errstate(divide="ignore"):
-            columns[hazard_day_name(event.name)] = DAYS_PER_YEAR * waits / rate
+            columns.put(hazard_exposure_name(event.name), waits)
+        elif columns.is_later(rate_name):
+            columns.hazard_day_later(hazard_day_name(event.name), rate_name, waits)
+        else:
+            rate = columns[rate_name] if rate_name in columns else constants[rate_name]
+            with np.errstate(divide="ignore"):
+                columns.put(hazard_day_name(event.name), DAYS_PER_YEAR * waits / rate)
     return Draws(block, first, n, columns, constants)
 
 

@@ -73,12 +73,16 @@ class WorkerLost(RuntimeError):
     """A worker process died mid-run (not the user's fault): one line, nothing written."""
 
 
-def simulate_slice(scenario: Scenario, piece: Slice, engine: str = "vector") -> pd.DataFrame:
-    """The trial table of one slice: draws, then the engine (with the draws' columns)."""
-    draws = draw_block(scenario, piece.block, piece.n, piece.offset)
+def simulate_slice(
+    scenario: Scenario, piece: Slice, engine: str = "vector", draws: bool = True
+) -> pd.DataFrame:
+    """The trial table of one slice: draws, then the engine (with the draws' columns, or,
+    on the vector engine, without them if not `draws`: a costly draw is then transformed
+    only where the trials need it)."""
+    drawn = draw_block(scenario, piece.block, piece.n, piece.offset)
     if engine == "vector":
-        return vector.run_block(scenario, draws)
-    return frame(scenario, draws, des.run_block(scenario, draws))
+        return vector.run_block(scenario, drawn, draw_columns=draws)
+    return frame(scenario, drawn, des.run_block(scenario, drawn))
 
 
 def _context() -> BaseContext:
@@ -110,7 +114,10 @@ class SliceResult:
 
 def work(job: Job, piece: Slice) -> SliceResult:
     """A worker's whole job for one slice (runs in a worker process or on a Dask worker)."""
-    table = simulate_slice(job.scenario, piece, job.engine)
+    keeps_draws = job.trials_schema is not None and any(
+        name.startswith("draw.") for name in job.trials_schema.names
+    )
+    table = simulate_slice(job.scenario, piece, job.engine, draws=keeps_draws)
     builder = SummaryBuilder(job.scenario, list(job.at), job.engine)
     builder.add(table)
     arrow = None

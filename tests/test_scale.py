@@ -20,9 +20,12 @@ from sim import runner
 from sim.draws import SLICE_SIZE
 from sim.draws_file import draws_table, write_draws
 from sim.engines import vector
+from sim.language.model import uses_extensions
 
 
 def _scenario(trials: int = 3 * SLICE_SIZE + 100) -> Any:
+    """Two routes racing, with the extended constructs (an `until:` gate, a rate change, a
+    hazard that runs while the notice is pending, an appeal, `earliest_notice`)."""
     return scenario(
         {
             "bill": route(
@@ -32,7 +35,7 @@ def _scenario(trials: int = 3 * SLICE_SIZE + 100) -> Any:
                     "votes": {"needed": 50, "ayes": "20 to 70"},
                 },
                 gate("sign", "5d", 0.8),
-                dies_on=[{"event": "end", "p": 0.8}],
+                dies_on=[{"event": "end", "p": 0.8, "until": "sign"}],
             ),
             "defy": route(
                 {"name": "decide", "delay": "30d to 180d", "p": "0.2 to 0.5"},
@@ -42,16 +45,22 @@ def _scenario(trials: int = 3 * SLICE_SIZE + 100) -> Any:
                         "name": "suit",
                         "delay": "60d to 400d",
                         "outcomes": {"voids_notice": 0.3, "dismissed": 0.5, "upheld": 0.2},
+                        "appeal": {"delay": "20d to 90d", "reverses": 0.5},
                     }
                 ],
             ),
         },
         events={
             "end": {"date": date_after(60)},
-            "move": {"hazard_per_year": {"dist": "beta", "mean": 0.3, "sd": 0.1}},
+            "move": {
+                "hazard_per_year": {"dist": "beta", "mean": 0.3, "sd": 0.1},
+                "rate_changes": [{"at": "inauguration", "hazard_per_year": 0}],
+            },
             "inauguration": {"date": date_after(700)},
+            "deal": {"hazard_per_year": 0.4, "after": "notice_deposited"},
         },
-        revoked_by=[{"event": "inauguration", "p": 0.6}],
+        revoked_by=[{"event": "inauguration", "p": 0.6}, "deal"],
+        treaty={"earliest_notice": date_after(20)},
         notice_period="1y",
         horizon=date_after(800),
         trials=trials,
@@ -64,7 +73,8 @@ def _without_engine(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_both_engines_give_the_same_run(tmp_path: Path) -> None:
-    s = _scenario()
+    s = _scenario(trials=SLICE_SIZE + 100)  # two slices of the vector engine, 17 of DES
+    assert uses_extensions(s) and vector.unsupported(s) is None
     fast = runner.run(s, out=tmp_path / "v", workers=1, charts=False)
     slow = runner.run(s, out=tmp_path / "d", workers=1, engine="des", charts=False)
     assert fast.summary["engine"] == "vector" and slow.summary["engine"] == "des"

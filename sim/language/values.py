@@ -17,6 +17,7 @@ import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import ClassVar
 
 import numpy as np
 from scipy import special
@@ -53,6 +54,8 @@ class Kind(StrEnum):
 class Value(ABC):
     kind: Kind
     source: str | None = field(default=None, kw_only=True)
+    # The quantile function keeps to the valid range by itself (exp, expit): no clip needed.
+    _in_range: ClassVar[bool] = False
 
     @property
     def is_random(self) -> bool:
@@ -60,7 +63,23 @@ class Value(ABC):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """n independent draws, clipped to the valid range (and rounded, for counts)."""
-        return self.from_uniform(rng.random(n))
+        return self.from_own_uniforms(rng.random(n))
+
+    def from_own_uniforms(self, u: np.ndarray) -> np.ndarray:
+        """`from_uniform(u)`, the same numbers in the same operations, computed in u's own
+        array, which it overwrites (a run draws millions: temporaries were a fifth of the
+        time)."""
+        x = self._ppf_in_place(u)
+        if not self._in_range:  # (a clip of values within the range changes no bit)
+            np.clip(x, self.kind.low, self.kind.high, out=x)
+        if self.kind is Kind.COUNT:
+            x += 0.5  # halves up, as Kind.clip
+            np.floor(x, out=x)
+        return x
+
+    def _ppf_in_place(self, u: np.ndarray) -> np.ndarray:
+        """`ppf(u)`, free to overwrite u."""
+        return np.asarray(self.ppf(u), dtype=float)
 
     def from_uniform(self, u: np.ndarray) -> np.ndarray:
         """The values at quantiles `u` (in [0, 1)), clipped and rounded like a draw: the
@@ -116,6 +135,16 @@ class _Interval(Value):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return self._from_scale(self.mu + self.sigma * special.ndtri(u))
 
+    def _ppf_in_place(self, u: np.ndarray) -> np.ndarray:
+        z = special.ndtri(u, out=u)
+        z *= self.sigma
+        z += self.mu
+        return self._from_scale_in_place(z)
+
+    @staticmethod
+    def _from_scale_in_place(z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class LogNormal(_Interval):
@@ -123,6 +152,11 @@ class LogNormal(_Interval):
 
     _to_scale = staticmethod(math.log)
     _from_scale = staticmethod(np.exp)
+    _in_range = True  # exp is positive
+
+    @staticmethod
+    def _from_scale_in_place(z: np.ndarray) -> np.ndarray:
+        return np.exp(z, out=z)
 
 
 @dataclass(frozen=True)
@@ -131,6 +165,11 @@ class LogitNormal(_Interval):
 
     _to_scale = staticmethod(lambda x: float(special.logit(x)))
     _from_scale = staticmethod(special.expit)
+    _in_range = True  # expit is within [0, 1]
+
+    @staticmethod
+    def _from_scale_in_place(z: np.ndarray) -> np.ndarray:
+        return special.expit(z, out=z)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -140,6 +179,11 @@ class Uniform(Value):
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return self.min + (self.max - self.min) * u
+
+    def _ppf_in_place(self, u: np.ndarray) -> np.ndarray:
+        u *= self.max - self.min
+        u += self.min
+        return u
 
 
 @dataclass(frozen=True)
@@ -178,6 +222,12 @@ class Normal(Value):
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return self.mean + self.sd * special.ndtri(u)
+
+    def _ppf_in_place(self, u: np.ndarray) -> np.ndarray:
+        z = special.ndtri(u, out=u)
+        z *= self.sd
+        z += self.mean
+        return z
 
 
 @dataclass(frozen=True)
