@@ -33,7 +33,6 @@ from sim.draws import BLOCK_SIZE, draw_block
 from sim.engines import des, vector
 from sim.language import Scenario, load
 from sim.language.values import Z95
-from sim.trial_table import frame
 
 HERE = Path(__file__).resolve().parent
 BILL = HERE / "bill3.yaml"
@@ -104,7 +103,7 @@ def engine_rate(s: Scenario, engine: str, n: int) -> float:
         if engine == "vector":
             vector.run_block(s, d)
         else:
-            frame(s, d, des.run_block(s, d))
+            des.table(s, d)
 
     return rate(go, n)
 

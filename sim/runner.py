@@ -48,7 +48,7 @@ from sim.run_folder import (
     write_json,
 )
 from sim.summary import SummaryBuilder
-from sim.trial_table import frame, schema, to_arrow
+from sim.trial_table import schema, to_arrow
 
 Progress = Callable[[int], None]
 ENGINES = ("vector", "des")
@@ -77,7 +77,7 @@ def simulate_slice(scenario: Scenario, piece: Slice, engine: str = "vector") -> 
     draws = draw_block(scenario, piece.block, piece.n, piece.offset)
     if engine == "vector":
         return vector.run_block(scenario, draws)
-    return frame(scenario, draws, des.run_block(scenario, draws))
+    return des.table(scenario, draws)
 
 
 def _context() -> BaseContext:

@@ -13,7 +13,6 @@ from ruamel.yaml import YAML
 from sim.draws import draw_block, slices
 from sim.engines import des, vector
 from sim.language import Scenario, loads
-from sim.trial_table import frame
 
 START = "2027-01-01"
 
@@ -59,7 +58,7 @@ def simulate(s: Scenario) -> pd.DataFrame:
     both = vector.unsupported(s) is None
     for piece in slices(s.trials):
         draws = draw_block(s, piece.block, piece.n, piece.offset)
-        table = frame(s, draws, des.run_block(s, draws))
+        table = des.table(s, draws)
         if both:
             pd.testing.assert_frame_equal(vector.run_block(s, draws), table, check_exact=True)
         tables.append(table)
