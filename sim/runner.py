@@ -10,12 +10,15 @@ order. The run folder is written atomically (`sim.run_folder`).
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import datetime as dt
 import hashlib
 import io
 import multiprocessing
 import os
+import shutil
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,15 +28,14 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
-from sim import __version__, interrupts
+from sim import __version__, forkserver_ready, worker
 from sim.chart_jobs import ChartJobs
-from sim.draws import DES_SLICE_SIZE, SLICE_SIZE, Slice, draw_block, slices
-from sim.engines import des, vector
+from sim.draws import DES_SLICE_SIZE, SLICE_SIZE, Slice, slices
+from sim.engines import vector
 from sim.language.model import Scenario, check_trials
 from sim.language.yaml_reading import without_directives
 from sim.run_folder import (
@@ -48,7 +50,8 @@ from sim.run_folder import (
     write_json,
 )
 from sim.summary import SummaryBuilder
-from sim.trial_table import schema, to_arrow
+from sim.trial_table import schema
+from sim.worker import Job, SliceResult, simulate_slice, work  # noqa: F401 (simulate_slice: API)
 
 Progress = Callable[[int], None]
 ENGINES = ("vector", "des")
@@ -72,71 +75,86 @@ class WorkerLost(RuntimeError):
     """A worker process died mid-run (not the user's fault): one line, nothing written."""
 
 
-def simulate_slice(scenario: Scenario, piece: Slice, engine: str = "vector") -> pd.DataFrame:
-    """The trial table of one slice: draws, then the engine (with the draws' columns)."""
-    draws = draw_block(scenario, piece.block, piece.n, piece.offset)
-    if engine == "vector":
-        return vector.run_block(scenario, draws)
-    return des.table(scenario, draws)
-
-
 def _context() -> BaseContext:
     """forkserver (spawn where there is none): never fork a parent that runs threads, such
     as the progress bar's refresher."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["sim.runner"])  # workers start with it imported
+        # workers start with what they need imported; then the forkserver says it is ready
+        context.set_forkserver_preload(["sim.worker", "sim.forkserver_ready"])
     return context
 
 
-@dataclass(frozen=True)
-class Job:
-    """What every slice of a run needs to know besides the slice."""
-
-    scenario: Scenario
-    engine: str
-    at: tuple[dt.date, ...]
-    trials_schema: pa.Schema | None  # None: keep no trials
-
-
-@dataclass
-class SliceResult:
-    n: int
-    summary: SummaryBuilder
-    table: pa.Table | None
-
-
-def work(job: Job, piece: Slice) -> SliceResult:
-    """A worker's whole job for one slice (runs in a worker process or on a Dask worker)."""
-    table = simulate_slice(job.scenario, piece, job.engine)
-    builder = SummaryBuilder(job.scenario, list(job.at), job.engine)
-    builder.add(table)
-    arrow = None
-    if job.trials_schema is not None:
-        arrow = to_arrow(table[job.trials_schema.names], job.trials_schema)
-    return SliceResult(len(table), builder, arrow)
-
-
 def _local(job: Job, pieces: list[Slice], workers: int) -> Iterator[SliceResult]:
-    """Results in slice order; at most a few slices ahead are held in memory."""
-    if workers <= 1 or len(pieces) <= 1:
-        for piece in pieces:
-            yield work(job, piece)
+    """Results in slice order; at most a few slices ahead are held in memory.
+
+    The forkserver that starts the workers takes a second or more to import their modules
+    (`start_workers` starts it early). Until it is ready, this process works on the first
+    slices itself, so that a run on two workers never waits for them (and a short one is
+    not slower than on one)."""
+    todo = deque(pieces)
+    while todo and (workers <= 1 or len(pieces) <= 1 or _forkserver_starting()):
+        yield work(job, todo.popleft())
+    if not todo:
         return
     try:
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=_context(), initializer=interrupts.worker_started
+            max_workers=workers, mp_context=_context(), initializer=worker.start, initargs=(job,)
         ) as pool:
             pending: deque[Future[SliceResult]] = deque()
-            for piece in pieces:
-                pending.append(pool.submit(work, job, piece))
+            for piece in todo:
+                pending.append(pool.submit(worker.work_on, piece))
                 if len(pending) >= 3 * workers:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
     except BrokenProcessPool:
         raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
+
+
+_ready_marker: Path | None = None  # created by the forkserver once it is ready
+
+
+def start_workers(workers: int, trials: int, engine: str) -> None:
+    """Start the forkserver that will start a run's workers, now: it imports the worker's
+    modules (a second or more) while this process reads the scenario and, if need be, works
+    on the first slices."""
+    global _ready_marker
+    if workers <= 1 or len(slices(trials, _slice_size(engine))) <= 1:
+        return
+    context = _context()
+    if context.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    if getattr(forkserver._forkserver, "_forkserver_pid", None) is not None:
+        _ready_marker = None  # started by an earlier run of this process: ready
+        return
+    folder = Path(tempfile.mkdtemp(prefix="sim-forkserver-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    _ready_marker = folder / "ready"
+    os.environ[forkserver_ready.READY] = str(_ready_marker)
+    try:
+        forkserver.ensure_running()
+    finally:
+        del os.environ[forkserver_ready.READY]
+
+
+def _forkserver_starting() -> bool:
+    """Whether the forkserver `start_workers` started is still importing."""
+    global _ready_marker
+    if _ready_marker is None:
+        return False
+    if not _ready_marker.exists():
+        return True
+    shutil.rmtree(_ready_marker.parent, ignore_errors=True)
+    _ready_marker = None
+    return False
+
+
+def _slice_size(engine: str) -> int:
+    return SLICE_SIZE if engine == "vector" else DES_SLICE_SIZE
 
 
 def _dask(job: Job, pieces: list[Slice], address: str) -> Iterator[SliceResult]:
@@ -271,9 +289,11 @@ def run(
     if workers is not None and workers < 1:
         raise RunOptionError(f"--workers {workers}: must be at least 1")
     used, note = choose_engine(scenario, engine)
+    workers = default_workers() if workers is None else check_workers(workers)
+    if scheduler is None:
+        start_workers(workers, scenario.trials, used)
     as_run = scenario_as_run(scenario)
     sha256 = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
-    workers = default_workers() if workers is None else check_workers(workers)
     started = dt.datetime.now(dt.UTC)
     options = _Options(used, note, keep_trials, keep_draws, scheduler)
     # matplotlib is imported (and a helper process started) while the trials run; charts
@@ -325,7 +345,7 @@ def _run(
         draws=keep_draws,
     )
     job = Job(scenario, used, tuple(at), trials_schema if keep_trials else None)
-    pieces = slices(scenario.trials, SLICE_SIZE if used == "vector" else DES_SLICE_SIZE)
+    pieces = slices(scenario.trials, _slice_size(used))
     results = _dask(job, pieces, scheduler) if scheduler else _local(job, pieces, workers)
     with atomic_folder(Path(out) / scenario.name, run_id) as folder:
         tmp = folder.tmp

@@ -9,6 +9,7 @@ says what produced it.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -290,6 +291,11 @@ def frame(scenario: Scenario, draws: Draws, records: list[TrialRecord]) -> pd.Da
     return table.frame()
 
 
+@functools.lru_cache(maxsize=256)
+def _dictionary(values: tuple[str, ...]) -> pa.Array:
+    return pa.array(values, type=pa.string())
+
+
 def to_arrow(df: pd.DataFrame, arrow_schema: pa.Schema) -> pa.Table:
     """The table in the file's schema (categoricals become strings, dictionary-encoded by
     the parquet writer)."""
@@ -297,8 +303,8 @@ def to_arrow(df: pd.DataFrame, arrow_schema: pa.Schema) -> pa.Table:
     for f in arrow_schema:
         values = df[f.name]
         if isinstance(values.dtype, pd.CategoricalDtype):
-            codes = values.array.codes  # type: ignore[attr-defined]
-            dictionary = pa.array(list(values.dtype.categories), type=pa.string())
+            codes = np.asarray(values.array.codes)  # type: ignore[attr-defined]
+            dictionary = _dictionary(tuple(values.dtype.categories))
             indices = pa.array(codes, mask=codes < 0)
             array = pa.DictionaryArray.from_arrays(indices, dictionary).cast(f.type)
         elif f.type in (pa.float64(), pa.int64()):

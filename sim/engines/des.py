@@ -105,13 +105,13 @@ class _Clock(simpy.Environment):
     ) -> simpy.Event:
         """An event at `time` (`then`, if given, is called when it comes); one at or past
         the end of the horizon date never comes."""
-        event = simpy.Event(self)
         if time >= self.end:
-            return event
+            return simpy.Event(self)
+        event = object.__new__(simpy.Event)  # as simpy.Event(self) makes one, triggered
+        event.env = self
+        event.callbacks = [] if then is None else [then]
         event._ok = True
         event._value = None
-        if then is not None:
-            event.callbacks.append(then)  # type: ignore[union-attr]
         heapq.heappush(self._queue, (time, priority, next(self._eid), event))
         return event
 
@@ -126,10 +126,10 @@ class _Clock(simpy.Environment):
         heapq.heappush(self._queue, (self._now + delay, priority, next(self._eid), event))
 
     def reset(self) -> None:
-        """Time 0 and nothing scheduled, as a new Environment."""
+        """Time 0 and nothing scheduled, as a new Environment. (The ids that order what is
+        scheduled for one instant go on counting: only their order matters.)"""
         self._now = 0
         self._queue.clear()
-        self._eid = itertools.count()
         self._active_proc = None
 
     def run_out(self) -> None:
@@ -509,16 +509,16 @@ class Trial:
             yield self.happened[route.trigger]
         if record.status is not RouteStatus.NOT_STARTED:
             return  # another route's notice came before the trigger
-        record.status, record.start_day = RouteStatus.ACTIVE, self.env.now
+        t = self.env.now
+        record.status, record.start_day = RouteStatus.ACTIVE, t
         if self.narrate is not None:
             self._say(
                 f"route {route.name} starts"
                 + (f" ({route.trigger} happened)" if route.trigger is not None else "")
             )
         for effect in plan.dies_on:
-            if self.happened_at.get(effect.event) == self.env.now and self._dies(plan, effect):
+            if self.happened_at.get(effect.event) == t and self._dies(plan, effect):
                 return  # it starts at the very instant one of its dies_on events happens
-        t = self.env.now
         for gate in plan.gates:  # each resolves at t, its delay after the one before
             t = self._after(t, gate.delay)
             yield self.env.at(t, GATE)
@@ -560,7 +560,7 @@ class Trial:
             assert gate.ayes is not None
             return self.d[gate.ayes] >= votes.needed
         assert gate.coin is not None
-        return self._coin(gate.coin)
+        return self.d[gate.coin.u] < self.d[gate.coin.p]  # `_coin`, inlined
 
     # -- the notice -----------------------------------------------------------------------
 

@@ -1,0 +1,12 @@
+"""Imported last by the forkserver that starts a run's workers, once it has imported what
+they need (`sim.worker`): it says so by creating the file named by the environment
+variable SIM_FORKSERVER_READY, which the run set for it. Until then the run works on
+slices itself instead of waiting for its workers (`sim.runner`)."""
+
+import os
+from pathlib import Path
+
+READY = "SIM_FORKSERVER_READY"
+
+if os.environ.get(READY):
+    Path(os.environ[READY]).touch()
