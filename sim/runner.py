@@ -10,21 +10,16 @@ order. The run folder is written atomically (`sim.run_folder`).
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import datetime as dt
 import hashlib
 import io
-import multiprocessing
 import os
-import shutil
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
-from sim import __version__, forkserver_ready, worker
+from sim import __version__, forkserver, worker
 from sim.chart_jobs import ChartJobs
 from sim.draws import DES_SLICE_SIZE, SLICE_SIZE, Slice, slices
 from sim.engines import vector
@@ -75,32 +70,24 @@ class WorkerLost(RuntimeError):
     """A worker process died mid-run (not the user's fault): one line, nothing written."""
 
 
-def _context() -> BaseContext:
-    """forkserver (spawn where there is none): never fork a parent that runs threads, such
-    as the progress bar's refresher."""
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if context.get_start_method() == "forkserver":
-        # workers start with what they need imported; then the forkserver says it is ready
-        context.set_forkserver_preload(["sim.worker", "sim.forkserver_ready"])
-    return context
-
-
 def _local(job: Job, pieces: list[Slice], workers: int) -> Iterator[SliceResult]:
     """Results in slice order; at most a few slices ahead are held in memory.
 
     The forkserver that starts the workers takes a second or more to import their modules
-    (`start_workers` starts it early). Until it is ready, this process works on the first
+    (`sim.forkserver.start` starts it early). Until it is ready, this process works on the first
     slices itself, so that a run on two workers never waits for them (and a short one is
     not slower than on one)."""
     todo = deque(pieces)
-    while todo and (workers <= 1 or len(pieces) <= 1 or _forkserver_starting()):
+    while todo and (workers <= 1 or len(pieces) <= 1 or forkserver.starting()):
         yield work(job, todo.popleft())
     if not todo:
         return
     try:
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=_context(), initializer=worker.start, initargs=(job,)
+            max_workers=workers,
+            mp_context=forkserver.context(),
+            initializer=worker.start,
+            initargs=(job,),
         ) as pool:
             pending: deque[Future[SliceResult]] = deque()
             for piece in todo:
@@ -111,46 +98,6 @@ def _local(job: Job, pieces: list[Slice], workers: int) -> Iterator[SliceResult]
                 yield pending.popleft().result()
     except BrokenProcessPool:
         raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
-
-
-_ready_marker: Path | None = None  # created by the forkserver once it is ready
-
-
-def start_workers(workers: int, trials: int, engine: str) -> None:
-    """Start the forkserver that will start a run's workers, now: it imports the worker's
-    modules (a second or more) while this process reads the scenario and, if need be, works
-    on the first slices."""
-    global _ready_marker
-    if workers <= 1 or len(slices(trials, _slice_size(engine))) <= 1:
-        return
-    context = _context()
-    if context.get_start_method() != "forkserver":
-        return
-    from multiprocessing import forkserver
-
-    if getattr(forkserver._forkserver, "_forkserver_pid", None) is not None:
-        _ready_marker = None  # started by an earlier run of this process: ready
-        return
-    folder = Path(tempfile.mkdtemp(prefix="sim-forkserver-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    _ready_marker = folder / "ready"
-    os.environ[forkserver_ready.READY] = str(_ready_marker)
-    try:
-        forkserver.ensure_running()
-    finally:
-        del os.environ[forkserver_ready.READY]
-
-
-def _forkserver_starting() -> bool:
-    """Whether the forkserver `start_workers` started is still importing."""
-    global _ready_marker
-    if _ready_marker is None:
-        return False
-    if not _ready_marker.exists():
-        return True
-    shutil.rmtree(_ready_marker.parent, ignore_errors=True)
-    _ready_marker = None
-    return False
 
 
 def _slice_size(engine: str) -> int:
@@ -290,8 +237,8 @@ def run(
         raise RunOptionError(f"--workers {workers}: must be at least 1")
     used, note = choose_engine(scenario, engine)
     workers = default_workers() if workers is None else check_workers(workers)
-    if scheduler is None:
-        start_workers(workers, scenario.trials, used)
+    if scheduler is None and len(slices(scenario.trials, _slice_size(used))) > 1:
+        forkserver.start(workers)
     as_run = scenario_as_run(scenario)
     sha256 = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
     started = dt.datetime.now(dt.UTC)
