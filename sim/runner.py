@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
-from sim import __version__, forkserver, worker
+from sim import __version__, chart_jobs, forkserver, worker
 from sim.chart_jobs import ChartJobs
 from sim.draws import DES_SLICE_SIZE, SLICE_SIZE, Slice, slices
 from sim.engines import vector
@@ -70,25 +70,43 @@ class WorkerLost(RuntimeError):
     """A worker process died mid-run (not the user's fault): one line, nothing written."""
 
 
-def _local(job: Job, pieces: list[Slice], workers: int) -> Iterator[SliceResult]:
-    """Results in slice order; at most a few slices ahead are held in memory.
+class _Local:
+    """Slices worked on by this process and, past the first ones, by a pool of worker
+    processes, which stays up until the run is written (`pool`: they draw some charts).
 
     The forkserver that starts the workers takes a second or more to import their modules
-    (`sim.forkserver.start` starts it early). Until it is ready, this process works on the first
-    slices itself, so that a run on two workers never waits for them (and a short one is
-    not slower than on one)."""
-    todo = deque(pieces)
-    while todo and (workers <= 1 or len(pieces) <= 1 or forkserver.starting()):
-        yield work(job, todo.popleft())
-    if not todo:
-        return
-    try:
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=forkserver.context(),
-            initializer=worker.start,
-            initargs=(job,),
-        ) as pool:
+    (`sim.forkserver.start` starts it early). Until it is ready, this process works on the
+    first slices itself, so that a run on two workers never waits for them (and a short one
+    is not slower than on one)."""
+
+    def __init__(self, job: Job, pieces: list[Slice], workers: int, warm_charts: bool) -> None:
+        self.job, self.pieces, self.workers, self.warm_charts = job, pieces, workers, warm_charts
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Local:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def results(self) -> Iterator[SliceResult]:
+        """Results in slice order; at most a few slices ahead are held in memory."""
+        job, workers = self.job, self.workers
+        todo = deque(self.pieces)
+        while todo and (workers <= 1 or len(self.pieces) <= 1 or forkserver.starting()):
+            yield work(job, todo.popleft())
+        if not todo:
+            return
+        try:
+            self.pool = pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=forkserver.context(),
+                initializer=worker.start,
+                initargs=(job,),
+            )
+            if self.warm_charts:
+                pool.submit(chart_jobs.warm)  # a worker will draw charts
             pending: deque[Future[SliceResult]] = deque()
             for piece in todo:
                 pending.append(pool.submit(worker.work_on, piece))
@@ -96,8 +114,8 @@ def _local(job: Job, pieces: list[Slice], workers: int) -> Iterator[SliceResult]
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
-    except BrokenProcessPool:
-        raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
+        except BrokenProcessPool:
+            raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
 
 
 def _slice_size(engine: str) -> int:
@@ -246,8 +264,9 @@ def run(
     # matplotlib is imported (and a helper process started) while the trials run; charts
     # read the trials, so a run that keeps none draws none
     drawing = charts and keep_trials
-    # drawn in this process (matplotlib imported in a thread while the trials run): a helper
-    # process from the forkserver could print a traceback when a signal stops the run
+    # drawn in this process (matplotlib imported in a thread while the trials run) and, with
+    # a pool of workers, by one of them too (no process of its own: a helper started by the
+    # forkserver could print a traceback when a signal stops the run as it starts)
     jobs = ChartJobs(None) if drawing else None
     try:
         return _run(scenario, as_run, sha256, at, out, workers, started, progress, jobs, options)
@@ -293,8 +312,9 @@ def _run(
     )
     job = Job(scenario, used, tuple(at), trials_schema if keep_trials else None)
     pieces = slices(scenario.trials, _slice_size(used))
-    results = _dask(job, pieces, scheduler) if scheduler else _local(job, pieces, workers)
-    with atomic_folder(Path(out) / scenario.name, run_id) as folder:
+    local = _Local(job, pieces, workers, warm_charts=jobs is not None)
+    results = _dask(job, pieces, scheduler) if scheduler else local.results()
+    with atomic_folder(Path(out) / scenario.name, run_id) as folder, local:
         tmp = folder.tmp
         (tmp / CHARTS).mkdir()
         (tmp / SCENARIO).write_text(as_run, encoding="utf-8")
@@ -326,7 +346,8 @@ def _run(
         summary["scenario_sha256"] = sha256
         write_json(tmp / SUMMARY, summary)
         if jobs is not None:
-            jobs.draw(Run(summary=summary, scenario_text=as_run, folder=tmp), scenario)
+            run = Run(summary=summary, scenario_text=as_run, folder=tmp)
+            jobs.draw(run, scenario, helper=local.pool)
         finished = dt.datetime.now(dt.UTC)
         info: dict[str, Any] = {
             "format": FORMAT,
