@@ -20,6 +20,7 @@ import tempfile
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
+from sim import interrupts
 from sim.forkserver_ready import READY
 
 _marker: Path | None = None  # the file the forkserver creates once it is ready
@@ -56,6 +57,9 @@ def start(workers: int | None) -> None:
         forkserver.ensure_running()
     finally:
         del os.environ[READY]
+    # at exit (a run done, or a scenario that would not load), stop it now rather than let
+    # it finish importing for nothing while holding the caller's stdout and stderr
+    atexit.register(interrupts.stop_forkserver)
 
 
 def starting() -> bool:
