@@ -27,6 +27,9 @@ from sim.run_folder import load_run as _load_run
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from sim.analysis.discover import Discovery
+    from sim.analysis.sensitivity.result import Sensitivity as _Sensitivity
+    from sim.analysis.sweep import Sweep
     from sim.compare_runs import Compared
 
 
@@ -71,6 +74,12 @@ class Result:
     def scenario(self) -> Scenario:
         return self.run.scenario
 
+    @property
+    def precision(self) -> dict[str, Any] | None:
+        """For a run to a `precision`: the target, the trials it took, the half-width
+        reached and whether it was (run.json's `precision`); None otherwise."""
+        return self.run.precision
+
     def plot_when(self) -> Figure:
         """P(exit by date) and P(notice by date) with 95% bands and the dated events."""
         from sim.charts.when import plot_when
@@ -111,9 +120,12 @@ def run(
     out: str | Path = "outputs",
     at: Sequence[dt.date | str] = (),
     charts: bool = True,
+    precision: float | None = None,
 ) -> Result:
     """Run a scenario (a path, a bundled name, YAML text or a Scenario) and write its run
-    folder under `out`, exactly as `sim run` does."""
+    folder under `out`, exactly as `sim run` does. `precision=H` runs whole blocks until
+    P(exit)'s 95% interval is within +-H (`trials` is then the most it may run); where it
+    stopped is `result.precision`."""
     from sim import runner
 
     dates = [d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in at]
@@ -125,6 +137,7 @@ def run(
         workers=workers,
         at=dates,
         charts=charts,
+        precision=precision,
     )
     return Result(done)
 
@@ -208,8 +221,223 @@ def compare(
     return Comparison(compared)
 
 
+@dataclass
+class SweepResult:
+    """A finished sweep: one row a grid point, the points' runs, the sweep folder."""
+
+    sweep: Sweep
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row a point: the values, P(exit) and P(notice) with 95% intervals, the median
+        exit date, the paired change from the previous value of the first parameter, the
+        run folder (the same columns as sweep.csv)."""
+        return self.sweep.table
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The content of sweep.json."""
+        return self.sweep.to_json()
+
+    @property
+    def runs(self) -> list[Result]:
+        return [Result(p.run) for p in self.sweep.points if p.run is not None]
+
+    @property
+    def folder(self) -> Path | None:
+        return self.sweep.folder
+
+    def plot(self) -> Figure:
+        """P(exit) with 95% bands against the first parameter, and the paired changes."""
+        from sim.charts.sweep import plot_sweep
+
+        return plot_sweep(self.sweep)
+
+
+def sweep(
+    source: str | Path | Scenario | Result | Run,
+    set: Sequence[str],
+    *,
+    trials: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    out: str | Path = "outputs",
+    write: bool = True,
+    charts: bool = True,
+) -> SweepResult:
+    """Run a scenario (a path, a bundled name, YAML text, a Scenario or a run) at every
+    point of the grid `set=["PATH=V1,V2,...", ...]`, as `sim sweep` does."""
+    from sim.analysis.sweep import run_sweep
+
+    done = run_sweep(
+        source.run if isinstance(source, Result) else source,
+        list(set),
+        trials=trials,
+        seed=seed,
+        workers=workers,
+        out=Path(out),
+        write=write,
+        charts=sweep_chart_writer() if charts else None,
+    )
+    return SweepResult(done)
+
+
+@dataclass
+class DiscoveryResult:
+    """A finished scenario discovery: the boxes, their peeling trajectories, the folder."""
+
+    discovery: Discovery
+
+    @property
+    def boxes(self) -> pd.DataFrame:
+        """One row a box and restricted input: coverage, density, mass, the input's range in
+        the box and among all trials, its quasi-p value (the columns of boxes.csv)."""
+        return self.discovery.boxes_table()
+
+    @property
+    def trajectory(self) -> pd.DataFrame:
+        """Every peeling step of every box: coverage, density, mass, inputs restricted."""
+        return self.discovery.trajectory_table()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The content of discover.json."""
+        return self.discovery.to_json()
+
+    @property
+    def folder(self) -> Path | None:
+        return self.discovery.folder
+
+    def plot(self) -> Figure:
+        """The peeling trajectories and each box's ranges."""
+        from sim.charts.discover import plot_discover
+
+        return plot_discover(self.discovery)
+
+
+def discover(
+    source: str | Path | Scenario | Result | Run,
+    outcome: str = "exited",
+    *,
+    min_coverage: float = 0.5,
+    trials: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    out: str | Path = "outputs",
+    write: bool = True,
+    charts: bool = True,
+) -> DiscoveryResult:
+    """Scenario discovery with PRIM, as `sim discover` does: of a run (a Result, a run
+    folder) or of a scenario run first (a path, a bundled name, YAML text, a Scenario)."""
+    from sim.analysis.discover import run_discover
+
+    found = run_discover(
+        source.run if isinstance(source, Result) else source,
+        outcome,
+        min_coverage=min_coverage,
+        trials=trials,
+        seed=seed,
+        workers=workers,
+        out=Path(out),
+        write=write,
+        charts=discover_chart_writer() if charts else None,
+    )
+    return DiscoveryResult(found)
+
+
+def discover_chart_writer() -> Any:
+    """The function that draws the discovery chart into a discover folder's charts/."""
+    from sim.charts.discover import write_discover_charts
+
+    return write_discover_charts
+
+
+def sweep_chart_writer() -> Any:
+    """The function that draws the sweep chart into a sweep folder's charts/."""
+    from sim.charts.sweep import write_sweep_charts
+
+    return write_sweep_charts
+
+
 def compare_chart_writer() -> Any:
     """The function that draws the compare charts into a compare folder."""
     from sim.charts.compare import write_compare_charts_for
 
     return write_compare_charts_for
+
+
+@dataclass
+class Sensitivity:
+    """A finished sensitivity analysis: its table, its data and its charts."""
+
+    result: _Sensitivity
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The content of sensitivity.json."""
+        return self.result.data
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row an input, most influential first, every method's numbers and intervals."""
+        return self.result.table
+
+    @property
+    def ranking(self) -> list[str]:
+        return self.result.ranking
+
+    @property
+    def folder(self) -> Path | None:
+        return self.result.folder
+
+    def plot_tornado(self, metric: str = "p_exit") -> Figure:
+        """The tornado of `p_exit`, `p_notice` or `days_to_exit` (the median)."""
+        from sim.analysis.sensitivity.charts import plot_tornado
+
+        return plot_tornado(self.data, metric)
+
+    def plot_given(self) -> Figure:
+        """The given-data first-order indices, per metric."""
+        from sim.analysis.sensitivity.charts import plot_given
+
+        return plot_given(self.data)
+
+    def plot_sobol(self) -> Figure:
+        """Sobol' first-order and total indices, per metric."""
+        from sim.analysis.sensitivity.charts import plot_sobol
+
+        return plot_sobol(self.data)
+
+
+def sensitivity(
+    source: str | Path | Scenario,
+    *,
+    method: str | Sequence[str] = ("given", "tornado"),
+    trials: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    sobol_n: int = 128,
+    sobol_trials: int = 500,
+    out: str | Path = "outputs",
+    write: bool = True,
+    charts: bool = True,
+) -> Sensitivity:
+    """Rank a scenario's uncertain inputs (a path, a bundled name, YAML text or a Scenario),
+    as `sim sensitivity` does; `method` is any of "given", "tornado", "sobol". Bad input
+    raises `sim.analysis.sensitivity.run.SensitivityError` (or a ScenarioError)."""
+    from sim.analysis.sensitivity.run import sensitivity as analyse
+
+    methods = [method] if isinstance(method, str) else list(method)
+    done = analyse(
+        scenario(source),
+        methods=methods,
+        trials=trials,
+        seed=seed,
+        workers=workers,
+        sobol_n=sobol_n,
+        sobol_trials=sobol_trials,
+        out=Path(out),
+        write=write,
+        charts=charts,
+    )
+    return Sensitivity(done)

@@ -153,6 +153,13 @@ def main(ctx: click.Context) -> None:
     metavar="ADDRESS",
     help="Run on a Dask cluster (tcp://HOST:PORT) instead of local processes.",
 )
+@click.option(
+    "--precision",
+    type=float,
+    metavar="H",
+    help="Run whole blocks of 65,536 trials until P(exit)'s 95% interval is within +-H "
+    "(e.g. 0.001); --trials is then the most to run [default: 10,000,000].",
+)
 def run(
     scenario: str | None,
     trials: int | None,
@@ -167,19 +174,24 @@ def run(
     no_trials: bool,
     draws: bool,
     scheduler: str | None,
+    precision: float | None,
 ) -> None:
     """Run SCENARIO (a YAML file or a bundled name; default: the bundled baseline)."""
     if scheduler is None:
         forkserver.start(workers)  # the workers' imports, while this process does its own
     from sim import runner, terminal  # numpy, pandas, simpy: imported only for a run
+    from sim.precision import sentence
 
     loaded = _load_scenario(scenario, strict)
     at = _dates(at_text)
     total = loaded.trials if trials is None else trials
+    label = f"{loaded.name}: trials"
+    if precision is not None:  # the count is known only at the end
+        total, label = None, f"{loaded.name}: trials until P(exit) +-{precision:g}"
     bar = _progress_bar()
     try:
         with interrupts.stopped_by_signals(), bar:
-            task = bar.add_task(f"{loaded.name}: trials", total=total)
+            task = bar.add_task(label, total=total)
             result = runner.run(
                 loaded,
                 out=out,
@@ -193,6 +205,7 @@ def run(
                 keep_trials=not no_trials,
                 keep_draws=draws,
                 scheduler=scheduler,
+                precision=precision,
             )
     except runner.RunOptionError as exc:
         _fail(f"sim: {exc}")
@@ -212,8 +225,12 @@ def run(
         _fail("sim: interrupted; nothing was written", 130)
     if result.engine_note is not None:
         click.echo(f"sim: {result.engine_note}", err=True)
+    if result.precision is not None:
+        click.echo(f"sim: {sentence(result.precision)}", err=True)
     if as_json:
         shown = {"run_folder": str(Path(result.folder).resolve()), **result.summary}
+        if result.precision is not None:
+            shown["precision"] = result.precision
         click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         terminal.print_summary(Console(), result.summary, result.folder)
@@ -406,6 +423,185 @@ def compare_command(
         compare_text.print_comparison(Console(), result.comparison, result.folder)
 
 
+@main.command(name="sweep")
+@click.argument("scenario")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    required=True,
+    metavar="PATH=V1,V2,...",
+    help="A path (as for sim compare --set) and its values, comma-separated outside "
+    "brackets and braces, e.g. --set routes.unilateral_notice.gates.decides_to_defy_1250a.p="
+    "0.2,0.35,0.5 (repeatable: a grid).",
+)
+@click.option("--trials", type=click.IntRange(min=1), help="Trials at every point.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed at every point.")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes to use [default: all cores]")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    help="Where the points' run folders and the sweep folder go.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print sweep.json on stdout.")
+@click.option("--no-charts", is_flag=True, help="Skip the sweep chart.")
+def sweep_command(
+    scenario: str,
+    sets: tuple[str, ...],
+    trials: int | None,
+    seed: int | None,
+    workers: int | None,
+    out: Path,
+    as_json: bool,
+    no_charts: bool,
+) -> None:
+    """Run SCENARIO (a file, a bundled name or a run folder) at every point of a grid of
+    --set values, all with the same seed and trials (paired); print and write P(exit) and
+    P(notice) with 95% intervals at each point, and the paired change between neighbouring
+    points, into <out>/sweep-<name>-<time>/."""
+    from sim import runner
+    from sim.analysis import sweep as sweeping
+    from sim.analysis.sweep_text import print_sweep
+
+    bar = _progress_bar()
+
+    def progress(label: str, total: int) -> Callable[[int], None]:
+        task = bar.add_task(f"{label}: trials", total=total)
+        return lambda n: bar.advance(task, n)
+
+    try:
+        with interrupts.stopped_by_signals(), bar:
+            done = sweeping.run_sweep(
+                scenario,
+                list(sets),
+                trials=trials,
+                seed=seed,
+                workers=workers,
+                out=out,
+                charts=None if no_charts else sweep_charts(),
+                progress=progress,
+            )
+    except sweeping.SweepError as exc:
+        _fail(str(exc))
+    except runner.RunOptionError as exc:
+        _fail(f"sim sweep: {exc}")
+    except NotADirectoryError as exc:
+        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
+    except OSError as exc:
+        _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
+    except interrupts.Interrupted as exc:
+        _fail(f"sim: stopped by {exc.name}; no sweep folder was written", exc.exit_status)
+    except KeyboardInterrupt:
+        _fail("sim: interrupted; no sweep folder was written", 130)
+    if as_json:
+        click.echo(json.dumps(done.to_json(), indent=2, ensure_ascii=False))
+        click.echo(str(done.folder), err=True)
+    else:
+        print_sweep(Console(), done)
+
+
+@main.command(name="discover")
+@click.argument("source", metavar="SCENARIO|RUN")
+@click.option(
+    "--outcome",
+    default="exited",
+    show_default=True,
+    help="exited, notice_pending, revoked, voided, blocked, no_move, or notice (a notice "
+    "was deposited).",
+)
+@click.option(
+    "--min-coverage",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Each box is the densest step of its peeling trajectory that keeps this share of "
+    "the cases it started from.",
+)
+@click.option("--trials", type=click.IntRange(min=1), help="Trials, for a scenario run first.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed, for a scenario run first.")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes to use [default: all cores]")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    help="Where the run folder (for a scenario) and the discover folder go.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print discover.json on stdout.")
+@click.option("--no-charts", is_flag=True, help="Skip the chart.")
+def discover_command(
+    source: str,
+    outcome: str,
+    min_coverage: float,
+    trials: int | None,
+    seed: int | None,
+    workers: int | None,
+    out: Path,
+    as_json: bool,
+    no_charts: bool,
+) -> None:
+    """Scenario discovery: PRIM boxes of the uncertain inputs' ranges in which an outcome
+    is likely, with coverage and density and the peeling trajectory. SCENARIO (a file or
+    bundled name) is run first; a RUN folder is read as it is. Writes
+    <out>/discover-<name>-<time>/."""
+    from sim import runner
+    from sim.analysis import discover as discovering
+    from sim.analysis.discover_text import print_discovery
+
+    bar = _progress_bar()
+
+    def progress(label: str, total: int) -> Callable[[int], None]:
+        task = bar.add_task(f"{label}: trials", total=total)
+        return lambda n: bar.advance(task, n)
+
+    try:
+        with interrupts.stopped_by_signals(), bar:
+            found = discovering.run_discover(
+                source,
+                outcome,
+                min_coverage=min_coverage,
+                trials=trials,
+                seed=seed,
+                workers=workers,
+                out=out,
+                charts=None if no_charts else discover_charts(),
+                progress=progress,
+            )
+    except discovering.DiscoverError as exc:
+        _fail(str(exc))
+    except runner.RunOptionError as exc:
+        _fail(f"sim discover: {exc}")
+    except NotADirectoryError as exc:
+        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
+    except OSError as exc:
+        _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
+    except interrupts.Interrupted as exc:
+        _fail(f"sim: stopped by {exc.name}; no discover folder was written", exc.exit_status)
+    except KeyboardInterrupt:
+        _fail("sim: interrupted; no discover folder was written", 130)
+    if as_json:
+        click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+        click.echo(str(found.folder), err=True)
+    else:
+        print_discovery(Console(), found)
+
+
+def discover_charts() -> Callable[..., None]:
+    """The discovery chart's writer (matplotlib is imported only when it draws)."""
+    from sim.api import discover_chart_writer
+
+    return discover_chart_writer()
+
+
+def sweep_charts() -> Callable[..., None]:
+    """The sweep chart's writer (matplotlib is imported only when it draws)."""
+    from sim.api import sweep_chart_writer
+
+    return sweep_chart_writer()
+
+
 def compare_charts() -> Callable[..., None]:
     """The compare charts' writer (matplotlib is imported only when it draws)."""
     from sim.api import compare_chart_writer
@@ -492,3 +688,99 @@ def draws(run_folder: Path) -> None:
     except OSError as exc:
         _fail(f"sim: cannot write draws.parquet in {run_folder}: {exc.strerror or exc}", 1)
     click.echo(str(path))
+
+
+@main.command(name="sensitivity")
+@click.argument("scenario", required=False)
+@click.option(
+    "--method",
+    "methods",
+    multiple=True,
+    metavar="given|tornado|sobol",
+    help="Methods, repeatable or comma-separated [default: given,tornado].",
+)
+@click.option("--trials", type=click.IntRange(min=1), help="Trials of the unpinned run.")
+@click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed.")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes to use [default: all cores]")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    help="Where the folder goes (<out>/sensitivity-<name>-<time>/).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print sensitivity.json on stdout.")
+@click.option("--no-charts", is_flag=True, help="Skip the charts.")
+@click.option("--strict", is_flag=True, help=STRICT_HELP)
+@click.option("--sobol-n", type=int, default=128, show_default=True, help="Sobol base samples.")
+@click.option(
+    "--sobol-trials", type=int, default=500, show_default=True, help="Trials per Sobol point."
+)
+@click.option("--engine", type=click.Choice(["vector", "des"]), default="vector", show_default=True)
+def sensitivity_command(
+    scenario: str | None,
+    methods: tuple[str, ...],
+    trials: int | None,
+    seed: int | None,
+    workers: int | None,
+    out: Path,
+    as_json: bool,
+    no_charts: bool,
+    strict: bool,
+    sobol_n: int,
+    sobol_trials: int,
+    engine: str,
+) -> None:
+    """Rank SCENARIO's uncertain inputs by their effect on P(exit), P(notice) and the time to
+    exit: given-data indices from one run, a tornado of paired one-at-a-time pins, and
+    (--method sobol) Sobol' indices. Writes <out>/sensitivity-<name>-<time>/."""
+    from sim import runner
+    from sim.analysis.sensitivity import run as analysis
+    from sim.analysis.sensitivity.text import print_sensitivity
+
+    loaded = _load_scenario(scenario, strict)
+    bar = _progress_bar()
+
+    def progress(label: str, total: int) -> Callable[[int], None]:
+        task = bar.add_task(f"{label}: trials", total=total)
+        return lambda n: bar.advance(task, n)
+
+    try:
+        with interrupts.stopped_by_signals(), bar:
+            result = analysis.sensitivity(
+                loaded,
+                methods=methods or analysis.DEFAULT_METHODS,
+                trials=trials,
+                seed=seed,
+                workers=workers,
+                sobol_n=sobol_n,
+                sobol_trials=sobol_trials,
+                engine=engine,
+                out=out,
+                charts=not no_charts,
+                progress=progress,
+            )
+    except analysis.SensitivityError as exc:
+        where = f"{scenario or bundled.DEFAULT}: " if exc.about_scenario else ""
+        _fail(f"sim sensitivity: {where}{exc}")
+    except NotADirectoryError as exc:
+        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
+    except runner.WorkerLost as exc:
+        click.echo(f"sim: {exc}; nothing was written", err=True)
+        sys.stderr.flush()
+        os._exit(1)
+    except OSError as exc:
+        _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
+    except interrupts.Interrupted as exc:
+        _fail(f"sim: stopped by {exc.name}; nothing was written", exc.exit_status)
+    except KeyboardInterrupt:
+        _fail("sim: interrupted; nothing was written", 130)
+    if as_json:
+        shown = {"folder": str(Path(result.folder).resolve()) if result.folder else None}
+        click.echo(json.dumps({**shown, **result.data}, indent=2, ensure_ascii=False))
+    else:
+        console = Console()
+        # a pipe or a file gets the whole table, unwrapped, as a wide terminal shows it
+        print_sensitivity(
+            console if console.is_terminal else Console(width=180), result.data, result.folder
+        )

@@ -141,6 +141,7 @@ class Run:
     scenario_text: str
     folder: Path | None = None
     engine_note: str | None = None  # set when the run fell back from the engine asked for
+    precision: dict[str, Any] | None = None  # a run to a --precision: where it stopped
     _trials: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -187,4 +188,4 @@ def load_run(folder: str | Path) -> Run:
     check_format(folder, info)
     summary = _read_json(folder / SUMMARY)
     text = (folder / SCENARIO).read_text(encoding="utf-8")
-    return Run(summary=summary, scenario_text=text, folder=folder)
+    return Run(summary=summary, scenario_text=text, folder=folder, precision=info.get("precision"))

@@ -10,6 +10,7 @@ order. The run folder is written atomically (`sim.run_folder`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
 from sim import __version__, chart_jobs, forkserver, worker
+from sim import precision as precise
 from sim.chart_jobs import ChartJobs
 from sim.draws import DES_SLICE_SIZE, SLICE_SIZE, Slice, slices
 from sim.engines import vector
@@ -72,23 +75,37 @@ class WorkerLost(RuntimeError):
 
 class _Local:
     """Slices worked on by this process and, past the first ones, by a pool of worker
-    processes, which stays up until the run is written (`pool`: they draw some charts).
+    processes. With `keep_pool`, the pool stays up until `close` (the owner's `with`):
+    once the trials are done, one of its workers draws some charts.
 
     The forkserver that starts the workers takes a second or more to import their modules
     (`sim.forkserver.start` starts it early). Until it is ready, this process works on the
     first slices itself, so that a run on two workers never waits for them (and a short one
     is not slower than on one)."""
 
-    def __init__(self, job: Job, pieces: list[Slice], workers: int, warm_charts: bool) -> None:
-        self.job, self.pieces, self.workers, self.warm_charts = job, pieces, workers, warm_charts
+    def __init__(
+        self,
+        job: Job,
+        pieces: list[Slice],
+        workers: int,
+        keep_pool: bool = False,
+        warm_charts: bool = False,
+    ) -> None:
+        self.job, self.pieces, self.workers = job, pieces, workers
+        self.keep_pool, self.warm_charts = keep_pool, warm_charts
         self.pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> _Local:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the pool; what it has not started yet is dropped."""
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
     def results(self) -> Iterator[SliceResult]:
         """Results in slice order; at most a few slices ahead are held in memory."""
@@ -114,8 +131,19 @@ class _Local:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
+        except GeneratorExit:  # a caller that stops early (--precision): drop the queue
+            self.close()
+            raise
         except BrokenProcessPool:
             raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
+        if not self.keep_pool:
+            self.close()
+
+
+def _context() -> BaseContext:
+    """The start method of worker pools (`sim.forkserver.context`; other modules' pools use
+    it under this name)."""
+    return forkserver.context()
 
 
 def _slice_size(engine: str) -> int:
@@ -233,6 +261,7 @@ def run(
     keep_trials: bool = True,
     keep_draws: bool = False,
     scheduler: str | None = None,
+    precision: float | None = None,
 ) -> Run:
     """Run every trial and write `out/<name>/<run id>/`; returns the run, read from memory.
 
@@ -240,7 +269,16 @@ def run(
     `charts/` before the folder is put in place, so they are part of the atomic folder.
     `keep_trials=False` skips `trials.parquet`; `keep_draws` adds the `draw.*` columns to it
     (they can always be recomputed: `sim.draws_file`). `scheduler` sends the slices to a Dask
-    cluster instead of local processes."""
+    cluster instead of local processes. `precision` runs whole blocks until P(exit)'s 95%
+    interval has at most that half-width (`sim.precision`; `trials` is then the most it
+    may run), and writes the folder `trials=` that many would."""
+    if precision is not None:
+        try:
+            precise.check_precision(precision)
+        except ValueError as exc:
+            raise RunOptionError(str(exc)) from None
+        if trials is None:
+            trials = precise.DEFAULT_MAX_TRIALS
     scenario = dataclasses.replace(
         scenario,
         trials=scenario.trials if trials is None else trials,
@@ -257,8 +295,6 @@ def run(
     workers = default_workers() if workers is None else check_workers(workers)
     if scheduler is None and len(slices(scenario.trials, _slice_size(used))) > 1:
         forkserver.start(workers)
-    as_run = scenario_as_run(scenario)
-    sha256 = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
     started = dt.datetime.now(dt.UTC)
     options = _Options(used, note, keep_trials, keep_draws, scheduler)
     # matplotlib is imported (and a helper process started) while the trials run; charts
@@ -269,10 +305,27 @@ def run(
     # forkserver could print a traceback when a signal stops the run as it starts)
     jobs = ChartJobs(None) if drawing else None
     try:
-        return _run(scenario, as_run, sha256, at, out, workers, started, progress, jobs, options)
+        if precision is None:
+            return _run(scenario, at, out, workers, started, progress, jobs, options)
+        with precise.Spill() as spill:
+            spill_schema = schema(scenario, draws=keep_draws) if keep_trials else None
+            probe = Job(scenario, used, tuple(at), spill_schema)
+            results = _slice_results(probe, workers, scheduler)
+            reached = precise.until_precise(results, precision, scenario.trials, spill, progress)
+            scenario = dataclasses.replace(scenario, trials=reached.trials)
+            options = dataclasses.replace(options, info={"precision": reached.to_json()})
+            done = _run(scenario, at, out, workers, started, None, jobs, options, spill.replay())
+            done.precision = reached.to_json()
+            return done
     finally:
         if jobs is not None:
             jobs.close()
+
+
+def _slice_results(job: Job, workers: int, scheduler: str | None) -> Iterator[SliceResult]:
+    """Every slice of the job's scenario, run, in trial order."""
+    pieces = slices(job.scenario.trials, _slice_size(job.engine))
+    return _dask(job, pieces, scheduler) if scheduler else _Local(job, pieces, workers).results()
 
 
 @dataclass(frozen=True)
@@ -282,12 +335,11 @@ class _Options:
     keep_trials: bool
     keep_draws: bool
     scheduler: str | None
+    info: dict[str, Any] | None = None  # more for run.json (e.g. where --precision stopped)
 
 
 def _run(
     scenario: Scenario,
-    as_run: str,
-    sha256: str,
     at: list[dt.date],
     out: Path,
     workers: int,
@@ -295,9 +347,13 @@ def _run(
     progress: Progress | None,
     jobs: ChartJobs | None,
     options: _Options,
+    results: Iterator[SliceResult] | None = None,
 ) -> Run:
+    """Write the run folder from `results` (by default: run every slice now)."""
     used, note, scheduler = options.engine, options.note, options.scheduler
     keep_trials, keep_draws = options.keep_trials, options.keep_draws
+    as_run = scenario_as_run(scenario)
+    sha256 = hashlib.sha256(as_run.encode("utf-8")).hexdigest()
     run_id = _run_id(started, scenario.seed, sha256)
     trials_schema = schema(
         scenario,
@@ -310,11 +366,16 @@ def _run(
         },
         draws=keep_draws,
     )
-    job = Job(scenario, used, tuple(at), trials_schema if keep_trials else None)
-    pieces = slices(scenario.trials, _slice_size(used))
-    local = _Local(job, pieces, workers, warm_charts=jobs is not None)
-    results = _dask(job, pieces, scheduler) if scheduler else local.results()
-    with atomic_folder(Path(out) / scenario.name, run_id) as folder, local:
+    local = None  # the run's own pool, kept for the charts
+    if results is None:
+        job = Job(scenario, used, tuple(at), trials_schema if keep_trials else None)
+        pieces = slices(scenario.trials, _slice_size(used))
+        local = _Local(job, pieces, workers, keep_pool=True, warm_charts=jobs is not None)
+        results = _dask(job, pieces, scheduler) if scheduler else local.results()
+    with (
+        atomic_folder(Path(out) / scenario.name, run_id) as folder,
+        local if local is not None else contextlib.nullcontext(),
+    ):
         tmp = folder.tmp
         (tmp / CHARTS).mkdir()
         (tmp / SCENARIO).write_text(as_run, encoding="utf-8")
@@ -347,7 +408,7 @@ def _run(
         write_json(tmp / SUMMARY, summary)
         if jobs is not None:
             run = Run(summary=summary, scenario_text=as_run, folder=tmp)
-            jobs.draw(run, scenario, helper=local.pool)
+            jobs.draw(run, scenario, helper=local.pool if local is not None else None)
         finished = dt.datetime.now(dt.UTC)
         info: dict[str, Any] = {
             "format": FORMAT,
@@ -363,6 +424,7 @@ def _run(
         }
         if note is not None:
             info["engine_note"] = note
+        info.update(options.info or {})
         write_json(tmp / RUN_INFO, info)
     assert folder.final is not None
     return Run(summary=summary, scenario_text=as_run, folder=folder.final, engine_note=note)

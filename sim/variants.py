@@ -257,9 +257,12 @@ def variant_name(name: str, edits: Sequence[Edit]) -> str:
     return f"{name}-set-{digest[:6]}"
 
 
-def make_variant(text: str, edits: Sequence[Edit], file: str = "<scenario>") -> Variant:
+def make_variant(
+    text: str, edits: Sequence[Edit], file: str = "<scenario>", command: str = "sim compare"
+) -> Variant:
     """Apply `edits` in order to scenario `text`; raise VariantError (one line) if a path
-    does not exist or the edited scenario is invalid."""
+    does not exist or the edited scenario is invalid. `command` names what made the variant
+    in the comment lines at its top."""
     if not edits:
         raise ValueError("a variant needs at least one edit")
     base = loads(text, file)  # the caller has a valid scenario; this is its name and title
@@ -280,7 +283,7 @@ def make_variant(text: str, edits: Sequence[Edit], file: str = "<scenario>") -> 
     out = io.StringIO()
     yaml.dump(data, out)
     header = "".join(
-        f"# sim compare --set {e.text} (was {old})\n"
+        f"# {command} --set {e.text} (was {old})\n"
         for e, (_, old) in zip(edits, places, strict=True)
     )
     edited = header + out.getvalue()

@@ -362,6 +362,19 @@ def test_compare_charts(baseline: Run, other_seed: Run, tmp_path: Path) -> None:
     assert float(mean) == 0 and float(half) == 0  # a run minus itself: no difference, no noise
 
 
+def test_compare_charts_keep_long_labels_inside_the_figure(baseline: Run, other_seed: Run) -> None:
+    labels = ["baseline", "baseline[" + ", ".join(f"path.number_{i}=0.{i}" for i in range(9)) + "]"]
+    for fig in (
+        compare.when_overlay([baseline, other_seed], labels),
+        compare.when_difference(baseline, other_seed, labels[1], paired=False),
+        compare.outcomes_side_by_side([baseline, other_seed], labels),
+    ):
+        width, _ = fig.canvas.get_width_height()
+        for t in texts_of(fig):
+            box = style.extent(t, fig)
+            assert box.x0 >= -1 and box.x1 <= width + 1, t.get_text()
+
+
 def test_charts_drawn_by_the_helper_process_are_the_same(tmp_path: Path) -> None:
     """With two workers, one of them draws some charts (`sim.chart_jobs`): the files are
     the same as those drawn here."""

@@ -155,6 +155,13 @@ def test_everything_from_the_folder_is_escaped_and_nothing_is_fetched(
     assert "unpaired &lt;b&gt;" in report.render(report_folders["compare"])
 
 
+def test_long_labels_wrap_at_their_joints_and_stay_escaped() -> None:
+    shown = str(report.breakable("baseline[hazard_per_year.mean=0.16, <b>]"))
+    assert shown == (
+        "baseline[<wbr>hazard_<wbr>per_<wbr>year.<wbr>mean=<wbr>0.16,<wbr> &lt;b&gt;]"
+    )  # a number's decimal point is never a break; markup in a label stays text
+
+
 def test_charts_are_inlined_as_svg_with_their_text(report_folders: dict[str, Path]) -> None:
     page = report.render(report_folders["a"])
     files = chart_files(report_folders["a"])

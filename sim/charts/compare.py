@@ -102,11 +102,11 @@ def when_overlay(runs: list[Run], labels: list[str]) -> Figure:
             x, [*c.low, c.low[-1]], [*c.high, c.high[-1]], step="post", color=colour,
             alpha=0.18, lw=0,
         )  # fmt: skip
-        ax.step(x, [*c.p, c.p[-1]], where="post", color=colour, lw=2.2, label=label)
+        ax.step(x, [*c.p, c.p[-1]], where="post", color=colour, lw=2.2, label=style.wrapped(label))
         top = max(top, float(c.high.max()))
         ends.append(
             ax.annotate(
-                f"{label} {style.pct(c.final)}", xy=(x[-1], c.final), xytext=(6, 0),
+                f"{style.short(label)} {style.pct(c.final)}", xy=(x[-1], c.final), xytext=(6, 0),
                 textcoords="offset points", ha="left", va="center", fontsize=10.5,
                 fontweight="bold", color=colour, annotation_clip=False,
             )
@@ -137,7 +137,7 @@ def outcomes_side_by_side(runs: list[Run], labels: list[str]) -> Figure:
     )
     ax = fig.add_subplot()
     for run, label in zip(runs, labels, strict=True):
-        outcome_bar(ax, data.outcome_counts(run), label)
+        outcome_bar(ax, data.outcome_counts(run), style.wrapped(label, 40))
     ax.set_ylim(len(runs) - 0.5, -0.5)
     handles = [Patch(color=style.STATE_COLOURS[o], label=style.STATE_LABELS[o]) for o in
                data.outcome_counts(runs[0])]  # fmt: skip
@@ -198,7 +198,8 @@ def funnels_side_by_side(runs: list[Run], labels: list[str]) -> Figure:
             values = [f.started] + [by_gate.get(g, np.nan) for g in stages]
             share = np.array(values, dtype=float) / f.trials
             offset = (i - (len(runs) - 1) / 2) * bar
-            ax.barh(y + offset, share, height=bar * 0.9, color=style.run_colour(i), label=label)
+            ax.barh(y + offset, share, height=bar * 0.9, color=style.run_colour(i),
+                    label=style.wrapped(label))  # fmt: skip
             for yy, v in zip(y + offset, share, strict=True):
                 if np.isfinite(v):
                     ax.text(v, yy, f" {style.pct(v)}", va="center", ha="left", fontsize=8.5,
@@ -268,7 +269,7 @@ def when_difference(base: Run, other: Run, label: str, paired: bool) -> Figure:
     fig = style.new_figure(6.2)
     style.header(
         fig,
-        f"Difference in the chance of exit by date: {label} minus {base.name} ({kind})",
+        f"Difference in the chance of exit by date ({kind})",
         _labels_line([base, other], [base.name, label]),
         (
             "Band: 95% interval of the paired difference (t interval of the per-trial "
@@ -284,8 +285,9 @@ def when_difference(base: Run, other: Run, label: str, paired: bool) -> Figure:
     ax.fill_between(x, [*(mean - half), (mean - half)[-1]], [*(mean + half), (mean + half)[-1]],
                     step="post", color=colour, alpha=0.25, lw=0, label="95% interval")  # fmt: skip
     ax.step(
-        x, [*mean, mean[-1]], where="post", color=colour, lw=2.2, label=f"{label} minus {base.name}"
-    )
+        x, [*mean, mean[-1]], where="post", color=colour, lw=2.2,
+        label=style.wrapped(f"{label} minus {base.name}"),
+    )  # fmt: skip
     ax.axhline(0, color=style.TEXT, lw=1.0)
     ax.set_xlim(x[0], x[-1])
     lo, hi = float(np.min(mean - half)), float(np.max(mean + half))

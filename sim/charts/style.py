@@ -207,7 +207,7 @@ def new_figure(height: float, width: float = WIDTH, footer: bool = True) -> Figu
 def header(fig: Figure, headline: str, subtitle: str, footer: str | None = None) -> None:
     """The headline (what the chart shows), the line under it (which run), and a footnote."""
     height = fig.get_figheight()
-    fig.text(
+    top = fig.text(
         0.012,
         1 - 0.12 / height,
         headline,
@@ -217,7 +217,9 @@ def header(fig: Figure, headline: str, subtitle: str, footer: str | None = None)
         fontweight="bold",
         color=TEXT,
     )
-    fig.text(0.012, 1 - 0.47 / height, subtitle, ha="left", va="top", fontsize=11, color=GREY)
+    sub = fig.text(0.012, 1 - 0.47 / height, subtitle, ha="left", va="top", fontsize=11, color=GREY)
+    for line, smallest in ((top, 12.0), (sub, 9.0)):
+        fit_width(fig, line, smallest)
     if footer:
         import textwrap
 
@@ -232,6 +234,44 @@ def header(fig: Figure, headline: str, subtitle: str, footer: str | None = None)
             color=GREY,
             linespacing=1.3,
         )
+
+
+def fit_width(fig: Figure, text: Text, smallest: float) -> None:
+    """Keep a header line inside the figure: a comparison's labels (`baseline[...]`, one
+    per run) can make it longer than any width. Shrink it down to `smallest` points, then
+    shorten it with an ellipsis, so that it is never cut off at the right edge."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    limit = fig.bbox.width - 2 * 0.012 * fig.bbox.width
+
+    def width() -> float:
+        return float(text.get_window_extent(renderer).width)
+
+    size = float(text.get_fontsize())
+    while width() > limit and size > smallest:
+        size = max(smallest, size * limit / width(), size - 2.0)
+        text.set_fontsize(size)
+    full = text.get_text()
+    keep = len(full)
+    while width() > limit and keep > 12:
+        keep = min(keep - 1, int(keep * limit / width()))
+        text.set_text(full[: keep - 1].rstrip() + "…")
+
+
+def short(label: str, chars: int = 28) -> str:
+    """A long run label shortened in its middle, keeping its start (the scenario) and its end
+    (the last edit): `baseline[hazard_…sd=0.10]`, for labels written on the data."""
+    if len(label) <= chars:
+        return label
+    head = (chars - 1) * 3 // 5
+    return f"{label[:head]}…{label[len(label) - (chars - 1 - head) :]}"
+
+
+def wrapped(label: str, chars: int = 60) -> str:
+    """A long run label over several lines, for legends and axis labels: whole, unlike the
+    labels written on the data (`short`), since the legend is where a reader looks it up."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(label, chars)) or label
 
 
 def run_line(run: Run) -> str:

@@ -8,10 +8,12 @@ Every value from a folder is escaped by the template engine (autoescape on).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from sim import __version__
 from sim.report.pages import Page, page
@@ -26,8 +28,16 @@ class OutputError(ValueError):
     """The report cannot go where it was asked to (a folder, or a missing folder)."""
 
 
+def breakable(text: object) -> markupsafe.Markup:
+    """Escaped text with a line-break opportunity after `[ , = / _ -` and a `.` before a
+    letter: a comparison's label (`baseline[hazard_per_year.mean=0.16, ...]`) or a folder
+    path then wraps at its joints instead of widening its column or breaking a number."""
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(re.sub(r"([\[,=/_-]|\.(?=[A-Za-z]))", r"\1<wbr>", escaped))
+
+
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("sim.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -35,6 +45,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["breakable"] = breakable
+    return env
 
 
 def render_page(p: Page) -> str:
