@@ -3,9 +3,9 @@
 Drawing the charts costs a few CPU-seconds (matplotlib's import, layout, and rendering
 every chart twice, as PNG and SVG). So that a run waits for as little of it as possible,
 `ChartJobs` starts when the run starts: a thread of this process imports matplotlib, and
-(with more than one worker) a helper process is started and imports it too, both while
-the trials run. When the summary is written, the helper draws some charts and this process
-draws the others, side by side.
+(with more than one worker) one of the run's worker processes imports it too, both while
+the trials run. When the summary is written, that worker (or a helper process, if one was
+asked for) draws some charts and this process draws the others, side by side.
 
 This module imports nothing heavy itself: `sim.charts` (and matplotlib) are imported only
 inside the thread and the helper.
@@ -14,7 +14,7 @@ inside the thread and the helper.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from sim.run_folder import CHARTS, Run
 HELPER_CHARTS = ("stopped", "how_long")
 
 
-def _warm() -> None:
+def warm() -> None:
     import sim.charts  # noqa: F401  # matplotlib and the chart modules, before they are needed
 
 
@@ -44,7 +44,7 @@ class ChartJobs:
     always (it stops the helper)."""
 
     def __init__(self, context: BaseContext | None) -> None:
-        self._import = threading.Thread(target=_warm, name="import-charts", daemon=True)
+        self._import = threading.Thread(target=warm, name="import-charts", daemon=True)
         self._import.start()
         self._pool = (
             ProcessPoolExecutor(
@@ -53,13 +53,16 @@ class ChartJobs:
             if context is not None
             else None
         )
-        self._warmed: Future[None] | None = self._pool.submit(_warm) if self._pool else None
+        self._warmed: Future[None] | None = self._pool.submit(warm) if self._pool else None
 
-    def draw(self, run: Run, scenario: Scenario) -> None:
+    def draw(self, run: Run, scenario: Scenario, helper: Executor | None = None) -> None:
+        """The charts, some of them drawn by the helper process, or by `helper` (the run's
+        pool of workers, idle once the trials are done) if there is none."""
         from_helper: Future[None] | None = None
         assert run.folder is not None
-        if self._pool is not None:
-            from_helper = self._pool.submit(
+        helper = self._pool if self._pool is not None else helper
+        if helper is not None:
+            from_helper = helper.submit(
                 _draw, run.summary, run.scenario_text, run.folder, list(HELPER_CHARTS)
             )
         self._import.join()

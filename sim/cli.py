@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sim import __version__, bundled, interrupts, scaffold
+from sim import __version__, bundled, forkserver, interrupts, scaffold
 from sim.language import Scenario, ScenarioError, json_schema, load
 
 EXIT_BAD_INPUT = 2
@@ -177,6 +177,8 @@ def run(
     precision: float | None,
 ) -> None:
     """Run SCENARIO (a YAML file or a bundled name; default: the bundled baseline)."""
+    if scheduler is None:
+        forkserver.start(workers)  # the workers' imports, while this process does its own
     from sim import runner, terminal  # numpy, pandas, simpy: imported only for a run
     from sim.precision import sentence
 

@@ -66,10 +66,10 @@ def stop_workers() -> None:
         if child.is_alive():
             child.kill()
             child.join(GRACE_SECONDS)
-    _stop_forkserver()
+    stop_forkserver()
 
 
-def _stop_forkserver() -> None:
+def stop_forkserver() -> None:
     """The forkserver would exit by itself once this process has gone; stop it now, so that
     a caller waiting on the run's pipes is not kept waiting. Not reaped here: the
     multiprocessing module reaps it, and starts a new one if it is needed again."""

@@ -51,13 +51,13 @@ class AppealResult(StrEnum):
     AFFIRMS = "affirms"
 
 
-@dataclass
+@dataclass(slots=True)
 class GateRecord:
     result: GateResult | None = None
     day: float = math.nan  # when it passed or failed
 
 
-@dataclass
+@dataclass(slots=True)
 class RouteRecord:
     status: RouteStatus = RouteStatus.NOT_STARTED
     stopped_by: str | None = None  # the gate that failed or the event that killed it
@@ -67,7 +67,7 @@ class RouteRecord:
     gates: dict[str, GateRecord] = field(default_factory=dict)  # by gate name, once resolved
 
 
-@dataclass
+@dataclass(slots=True)
 class ChallengeRecord:
     ruling: Ruling | None = None  # None: no ruling while the notice was pending
     day: float = math.nan
@@ -75,7 +75,7 @@ class ChallengeRecord:
     appeal_day: float = math.nan
 
 
-@dataclass
+@dataclass(slots=True)
 class TrialRecord:
     """What one trial did: the outcome, the route that filed, and where each route stopped."""
 

@@ -10,11 +10,11 @@ order. The run folder is written atomically (`sim.run_folder`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import io
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -25,16 +25,15 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
-from sim import __version__, interrupts
+from sim import __version__, chart_jobs, forkserver, worker
 from sim import precision as precise
 from sim.chart_jobs import ChartJobs
-from sim.draws import DES_SLICE_SIZE, SLICE_SIZE, Slice, draw_block, slices
-from sim.engines import des, vector
+from sim.draws import DES_SLICE_SIZE, SLICE_SIZE, Slice, slices
+from sim.engines import vector
 from sim.language.model import Scenario, check_trials
 from sim.language.yaml_reading import without_directives
 from sim.run_folder import (
@@ -49,7 +48,8 @@ from sim.run_folder import (
     write_json,
 )
 from sim.summary import SummaryBuilder
-from sim.trial_table import frame, schema, to_arrow
+from sim.trial_table import schema
+from sim.worker import Job, SliceResult, simulate_slice, work  # noqa: F401 (simulate_slice: API)
 
 Progress = Callable[[int], None]
 ENGINES = ("vector", "des")
@@ -73,82 +73,81 @@ class WorkerLost(RuntimeError):
     """A worker process died mid-run (not the user's fault): one line, nothing written."""
 
 
-def simulate_slice(
-    scenario: Scenario, piece: Slice, engine: str = "vector", draws: bool = True
-) -> pd.DataFrame:
-    """The trial table of one slice: draws, then the engine (with the draws' columns, or,
-    on the vector engine, without them if not `draws`: a costly draw is then transformed
-    only where the trials need it)."""
-    drawn = draw_block(scenario, piece.block, piece.n, piece.offset)
-    if engine == "vector":
-        return vector.run_block(scenario, drawn, draw_columns=draws)
-    return frame(scenario, drawn, des.run_block(scenario, drawn))
+class _Local:
+    """Slices worked on by this process and, past the first ones, by a pool of worker
+    processes. With `keep_pool`, the pool stays up until `close` (the owner's `with`):
+    once the trials are done, one of its workers draws some charts.
+
+    The forkserver that starts the workers takes a second or more to import their modules
+    (`sim.forkserver.start` starts it early). Until it is ready, this process works on the
+    first slices itself, so that a run on two workers never waits for them (and a short one
+    is not slower than on one)."""
+
+    def __init__(
+        self,
+        job: Job,
+        pieces: list[Slice],
+        workers: int,
+        keep_pool: bool = False,
+        warm_charts: bool = False,
+    ) -> None:
+        self.job, self.pieces, self.workers = job, pieces, workers
+        self.keep_pool, self.warm_charts = keep_pool, warm_charts
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Local:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the pool; what it has not started yet is dropped."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def results(self) -> Iterator[SliceResult]:
+        """Results in slice order; at most a few slices ahead are held in memory."""
+        job, workers = self.job, self.workers
+        todo = deque(self.pieces)
+        while todo and (workers <= 1 or len(self.pieces) <= 1 or forkserver.starting()):
+            yield work(job, todo.popleft())
+        if not todo:
+            return
+        try:
+            self.pool = pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=forkserver.context(),
+                initializer=worker.start,
+                initargs=(job,),
+            )
+            if self.warm_charts:
+                pool.submit(chart_jobs.warm)  # a worker will draw charts
+            pending: deque[Future[SliceResult]] = deque()
+            for piece in todo:
+                pending.append(pool.submit(worker.work_on, piece))
+                if len(pending) >= 3 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        except GeneratorExit:  # a caller that stops early (--precision): drop the queue
+            self.close()
+            raise
+        except BrokenProcessPool:
+            raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
+        if not self.keep_pool:
+            self.close()
 
 
 def _context() -> BaseContext:
-    """forkserver (spawn where there is none): never fork a parent that runs threads, such
-    as the progress bar's refresher."""
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["sim.runner"])  # workers start with it imported
-    return context
+    """The start method of worker pools (`sim.forkserver.context`; other modules' pools use
+    it under this name)."""
+    return forkserver.context()
 
 
-@dataclass(frozen=True)
-class Job:
-    """What every slice of a run needs to know besides the slice."""
-
-    scenario: Scenario
-    engine: str
-    at: tuple[dt.date, ...]
-    trials_schema: pa.Schema | None  # None: keep no trials
-
-
-@dataclass
-class SliceResult:
-    n: int
-    summary: SummaryBuilder
-    table: pa.Table | None
-
-
-def work(job: Job, piece: Slice) -> SliceResult:
-    """A worker's whole job for one slice (runs in a worker process or on a Dask worker)."""
-    keeps_draws = job.trials_schema is not None and any(
-        name.startswith("draw.") for name in job.trials_schema.names
-    )
-    table = simulate_slice(job.scenario, piece, job.engine, draws=keeps_draws)
-    builder = SummaryBuilder(job.scenario, list(job.at), job.engine)
-    builder.add(table)
-    arrow = None
-    if job.trials_schema is not None:
-        arrow = to_arrow(table[job.trials_schema.names], job.trials_schema)
-    return SliceResult(len(table), builder, arrow)
-
-
-def _local(job: Job, pieces: list[Slice], workers: int) -> Iterator[SliceResult]:
-    """Results in slice order; at most a few slices ahead are held in memory."""
-    if workers <= 1 or len(pieces) <= 1:
-        for piece in pieces:
-            yield work(job, piece)
-        return
-    try:
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=_context(), initializer=interrupts.worker_started
-        ) as pool:
-            pending: deque[Future[SliceResult]] = deque()
-            try:
-                for piece in pieces:
-                    pending.append(pool.submit(work, job, piece))
-                    if len(pending) >= 3 * workers:
-                        yield pending.popleft().result()
-                while pending:
-                    yield pending.popleft().result()
-            except GeneratorExit:  # a caller that stops early (--precision): drop the queue
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-    except BrokenProcessPool:
-        raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
+def _slice_size(engine: str) -> int:
+    return SLICE_SIZE if engine == "vector" else DES_SLICE_SIZE
 
 
 def _dask(job: Job, pieces: list[Slice], address: str) -> Iterator[SliceResult]:
@@ -294,13 +293,16 @@ def run(
         raise RunOptionError(f"--workers {workers}: must be at least 1")
     used, note = choose_engine(scenario, engine)
     workers = default_workers() if workers is None else check_workers(workers)
+    if scheduler is None and len(slices(scenario.trials, _slice_size(used))) > 1:
+        forkserver.start(workers)
     started = dt.datetime.now(dt.UTC)
     options = _Options(used, note, keep_trials, keep_draws, scheduler)
     # matplotlib is imported (and a helper process started) while the trials run; charts
     # read the trials, so a run that keeps none draws none
     drawing = charts and keep_trials
-    # drawn in this process (matplotlib imported in a thread while the trials run): a helper
-    # process from the forkserver could print a traceback when a signal stops the run
+    # drawn in this process (matplotlib imported in a thread while the trials run) and, with
+    # a pool of workers, by one of them too (no process of its own: a helper started by the
+    # forkserver could print a traceback when a signal stops the run as it starts)
     jobs = ChartJobs(None) if drawing else None
     try:
         if precision is None:
@@ -322,9 +324,8 @@ def run(
 
 def _slice_results(job: Job, workers: int, scheduler: str | None) -> Iterator[SliceResult]:
     """Every slice of the job's scenario, run, in trial order."""
-    size = SLICE_SIZE if job.engine == "vector" else DES_SLICE_SIZE
-    pieces = slices(job.scenario.trials, size)
-    return _dask(job, pieces, scheduler) if scheduler else _local(job, pieces, workers)
+    pieces = slices(job.scenario.trials, _slice_size(job.engine))
+    return _dask(job, pieces, scheduler) if scheduler else _Local(job, pieces, workers).results()
 
 
 @dataclass(frozen=True)
@@ -365,10 +366,16 @@ def _run(
         },
         draws=keep_draws,
     )
+    local = None  # the run's own pool, kept for the charts
     if results is None:
         job = Job(scenario, used, tuple(at), trials_schema if keep_trials else None)
-        results = _slice_results(job, workers, scheduler)
-    with atomic_folder(Path(out) / scenario.name, run_id) as folder:
+        pieces = slices(scenario.trials, _slice_size(used))
+        local = _Local(job, pieces, workers, keep_pool=True, warm_charts=jobs is not None)
+        results = _dask(job, pieces, scheduler) if scheduler else local.results()
+    with (
+        atomic_folder(Path(out) / scenario.name, run_id) as folder,
+        local if local is not None else contextlib.nullcontext(),
+    ):
         tmp = folder.tmp
         (tmp / CHARTS).mkdir()
         (tmp / SCENARIO).write_text(as_run, encoding="utf-8")
@@ -400,7 +407,8 @@ def _run(
         summary["scenario_sha256"] = sha256
         write_json(tmp / SUMMARY, summary)
         if jobs is not None:
-            jobs.draw(Run(summary=summary, scenario_text=as_run, folder=tmp), scenario)
+            run = Run(summary=summary, scenario_text=as_run, folder=tmp)
+            jobs.draw(run, scenario, helper=local.pool if local is not None else None)
         finished = dt.datetime.now(dt.UTC)
         info: dict[str, Any] = {
             "format": FORMAT,

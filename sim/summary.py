@@ -58,10 +58,38 @@ def by_dates(
     ]
 
 
+def _coded(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A text column as codes into its values (-1: missing): a categorical's own codes (what
+    the engines give), else factorized."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return np.asarray(column.array.codes), [str(c) for c in column.cat.categories]  # type: ignore[attr-defined]
+    codes, values = pd.factorize(column, use_na_sentinel=True)
+    return np.asarray(codes), [str(v) for v in values]
+
+
 def _counts(column: pd.Series) -> dict[str, int]:
     """Non-missing values of a column and how often each occurs."""
-    counts = column.value_counts(dropna=True, sort=False)
-    return {str(k): int(v) for k, v in counts.items() if v}
+    codes, values = _coded(column)
+    counts = np.bincount(codes[codes >= 0], minlength=len(values))
+    return {values[i]: int(c) for i, c in enumerate(counts) if c}
+
+
+def _pair_counts(first: pd.Series, second: pd.Series) -> dict[tuple[str, str], int]:
+    """How often each pair of non-missing values of two columns occurs together."""
+    a, a_values = _coded(first)
+    b, b_values = _coded(second)
+    both = (a >= 0) & (b >= 0)
+    width = max(1, len(b_values))
+    counts = np.bincount(a[both] * width + b[both], minlength=len(a_values) * width)
+    return {(a_values[k // width], b_values[k % width]): int(c) for k, c in enumerate(counts) if c}
+
+
+def _is(column: pd.Series, value: str) -> np.ndarray:
+    """Where a text column holds `value`."""
+    codes, values = _coded(column)
+    if value not in values:
+        return np.zeros(len(codes), dtype=bool)
+    return codes == values.index(value)
 
 
 _STOPS = (RouteStatus.FAILED, RouteStatus.DIED, RouteStatus.SUPERSEDED)
@@ -106,23 +134,18 @@ class SummaryBuilder:
         self.trials += len(table)
         self.outcomes.update(_counts(table["outcome"]))
         self.notices.update(_counts(table["route"]))
+        active = np.zeros(len(table), dtype=bool)
         for route in self.scenario.routes:
             status = table[f"route.{route}.status"]
             self.status[route].update(_counts(status))
-            by = table[f"route.{route}.stopped_by"]
-            pairs = table.groupby([status, by], dropna=True, observed=True).size()
-            self.stopped_by[route].update(
-                {(str(a), str(b)): int(n) for (a, b), n in pairs.items() if n}
-            )
+            self.stopped_by[route].update(_pair_counts(status, table[f"route.{route}.stopped_by"]))
+            active |= _is(status, RouteStatus.ACTIVE.value)
         for key, counter in self.rulings.items():
             counter.update(_counts(table[f"challenge.{key}.ruling"]))
         outcome = table["outcome"]
-        active = np.zeros(len(table), dtype=bool)
-        for route in self.scenario.routes:
-            active |= (table[f"route.{route}.status"] == RouteStatus.ACTIVE.value).to_numpy()
-        no_move = (outcome == Outcome.NO_MOVE.value).to_numpy()
+        no_move = _is(outcome, Outcome.NO_MOVE.value)
         self.no_move_under_way += int(np.count_nonzero(active & no_move))
-        exited = (outcome == Outcome.EXITED.value).to_numpy()
+        exited = _is(outcome, Outcome.EXITED.value)
         self._exit_days.add(table["exit_day"].to_numpy()[exited])
         notice = table["notice_day"].to_numpy()
         self._notice_days.add(notice[np.isfinite(notice)])

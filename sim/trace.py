@@ -51,13 +51,13 @@ def trace(scenario: Scenario, trial: int) -> Trace:
             f"--trial {trial}: out of range; {scenario.name} has {scenario.trials} trials "
             f"(0 to {scenario.trials - 1})"
         )
-    row = draw_block(scenario, trial // BLOCK_SIZE).rows()[trial % BLOCK_SIZE]
+    draws = draw_block(scenario, trial // BLOCK_SIZE)
     lines: list[Line] = []
 
     def narrate(t: float, text: str) -> None:
         lines.append(Line(t, scenario.date_of(t).isoformat(), text))
 
-    record = run_trial(scenario, row, narrate)
+    record = run_trial(scenario, draws, trial % BLOCK_SIZE, narrate)
     return _told(scenario, trial, record, lines)
 
 

@@ -13,7 +13,6 @@ from ruamel.yaml import YAML
 from sim.draws import draw_block, slices
 from sim.engines import des, vector
 from sim.language import Scenario, loads
-from sim.trial_table import frame
 
 START = "2027-01-01"
 
@@ -62,7 +61,7 @@ def simulate(s: Scenario) -> pd.DataFrame:
         # the vector engine first: DES reads every draw, costly ones (beta, pert) included,
         # which the vector engine transforms only where it needs them
         fast = vector.run_block(s, draws) if both else None
-        table = frame(s, draws, des.run_block(s, draws))
+        table = des.table(s, draws)
         if fast is not None:
             pd.testing.assert_frame_equal(fast, table, check_exact=True)
         tables.append(table)

@@ -376,11 +376,19 @@ def test_compare_charts_keep_long_labels_inside_the_figure(baseline: Run, other_
 
 
 def test_charts_drawn_by_the_helper_process_are_the_same(tmp_path: Path) -> None:
-    """With two workers, a helper process draws some charts (`sim.chart_jobs`): the files
-    are the same as those drawn here."""
-    from sim.chart_jobs import HELPER_CHARTS
+    """With two workers, one of them draws some charts (`sim.chart_jobs`): the files are
+    the same as those drawn here."""
+    import time
 
-    two = runner.run(small(trials=200), out=tmp_path / "two", workers=2)
+    from sim import forkserver
+    from sim.chart_jobs import HELPER_CHARTS
+    from sim.draws import SLICE_SIZE
+
+    forkserver.start(2)  # and wait for it: the run then hands its second slice to the pool
+    deadline = time.monotonic() + 60
+    while forkserver.starting() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    two = runner.run(small(trials=SLICE_SIZE + 200), out=tmp_path / "two", workers=2)
     assert len(list((two.folder / "charts").iterdir())) == 10
     here = chart_write.write_run_charts(load_run(two.folder), tmp_path / "here", HELPER_CHARTS)
     assert len(here) == 2 * len(HELPER_CHARTS)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from support import date_after, gate, route, scenario
 
-from sim import runner
+from sim import runner, worker
 from sim.draws import BLOCK_SIZE, SLICE_SIZE, draw_block, slices
 
 
@@ -148,7 +148,7 @@ def test_a_failed_run_leaves_nothing_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = {"n": 0}
-    real = runner.simulate_slice
+    real = worker.simulate_slice
 
     def failing(*args, **kwargs):
         calls["n"] += 1
@@ -156,7 +156,7 @@ def test_a_failed_run_leaves_nothing_behind(
             raise RuntimeError("disk full, say")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(runner, "simulate_slice", failing)
+    monkeypatch.setattr(worker, "simulate_slice", failing)
     with pytest.raises(RuntimeError):
         runner.run(_scenario(trials=2 * SLICE_SIZE + 10), out=tmp_path, workers=1, charts=False)
     assert list(tmp_path.iterdir()) == []  # not even the scenario's folder, made for it

@@ -39,14 +39,27 @@ def needed_columns(run: Run) -> list[str]:
 
 def trials(run: Run, columns: list[str] | None = None) -> pd.DataFrame:
     """The trial columns the charts need: from the run's table if it is already in memory,
-    else only those columns from `trials.parquet` (the draws are most of the file)."""
-    columns = needed_columns(run) if columns is None else columns
+    else only those columns from `trials.parquet` (the draws are most of the file), read
+    once for all the charts of the run (a million trials take about a second to read), with
+    the text columns as categoricals."""
+    needed = needed_columns(run)
+    columns = needed if columns is None else columns
     loaded = getattr(run, "_trials", None)
     if loaded is not None:
         return loaded[columns]
     if run.folder is not None and (run.folder / TRIALS).is_file():
-        return pd.read_parquet(run.folder / TRIALS, columns=columns)
+        if not set(columns) <= set(needed):
+            return pd.read_parquet(run.folder / TRIALS, columns=columns)
+        read = run.__dict__.get(_READ)
+        if read is None:
+            text = [c for c in needed if c in ("outcome", "route") or c.endswith(("status", "_by"))]
+            read = pd.read_parquet(run.folder / TRIALS, columns=needed, read_dictionary=text)
+            run.__dict__[_READ] = read
+        return read[columns]
     return run.trials[columns]  # raises the run's own one-line error
+
+
+_READ = "_chart_trials"  # where a run keeps the columns `trials` read
 
 
 def day_index(days: np.ndarray) -> np.ndarray:
@@ -133,7 +146,7 @@ def curve(days: np.ndarray, cal: Calendar, n: int) -> Curve:
 
 def exit_days(table: pd.DataFrame) -> np.ndarray:
     """Day each trial's exit took effect; NaN where it did not (within the horizon)."""
-    exited = table["outcome"].to_numpy() == Outcome.EXITED.value
+    exited = (table["outcome"] == Outcome.EXITED.value).to_numpy(dtype=bool)
     return np.where(exited, table["exit_day"].to_numpy(dtype=float), np.nan)
 
 
@@ -195,7 +208,7 @@ def state_counts(run: Run, table: pd.DataFrame | None = None) -> dict[str, np.nd
     cal = calendar(run)
     t = cal.offsets
     n = len(table)
-    outcome = table["outcome"].to_numpy()
+    outcome = table["outcome"]
     notice = table["notice_day"].to_numpy(dtype=float)
     exit_ = table["exit_day"].to_numpy(dtype=float)
     ended = table["ended_day"].to_numpy(dtype=float)
@@ -203,9 +216,12 @@ def state_counts(run: Run, table: pd.DataFrame | None = None) -> dict[str, np.nd
     def where(mask: np.ndarray, days: np.ndarray) -> np.ndarray:
         return np.where(mask, days, np.nan)
 
-    exited = count_by(where(outcome == Outcome.EXITED.value, exit_), t)
-    revoked = count_by(where(outcome == Outcome.REVOKED.value, ended), t)
-    voided = count_by(where(outcome == Outcome.VOIDED.value, ended), t)
+    def ended_so(value: str) -> np.ndarray:
+        return (outcome == value).to_numpy(dtype=bool)
+
+    exited = count_by(where(ended_so(Outcome.EXITED.value), exit_), t)
+    revoked = count_by(where(ended_so(Outcome.REVOKED.value), ended), t)
+    voided = count_by(where(ended_so(Outcome.VOIDED.value), ended), t)
     noticed = count_by(notice, t)
     pending = noticed - exited - revoked - voided
     routes = route_names(run)
@@ -215,13 +231,13 @@ def state_counts(run: Run, table: pd.DataFrame | None = None) -> dict[str, np.nd
             [table[f"route.{r}.start_day"].to_numpy(dtype=float) for r in routes]
         )
         last_end = np.where(np.isnan(ends), -np.inf, ends).max(axis=1)
-        blocked_from = np.where(outcome == Outcome.BLOCKED.value, last_end, np.nan)
+        blocked_from = np.where(ended_so(Outcome.BLOCKED.value), last_end, np.nan)
         stop = np.where(np.isnan(ends), np.inf, ends)
         stop = np.minimum(stop, np.where(np.isnan(notice), np.inf, notice)[:, None])
         opens, closes = _union_spans(starts, stop)
         under_way = count_by(opens, t) - count_by(closes, t)
     else:
-        blocked_from = np.where(outcome == Outcome.BLOCKED.value, 0.0, np.nan)
+        blocked_from = np.where(ended_so(Outcome.BLOCKED.value), 0.0, np.nan)
         under_way = np.zeros(t.shape, dtype=int)
     blocked = count_by(blocked_from, t)
     counts = {
@@ -283,8 +299,14 @@ def funnel(run: Run, route: str, table: pd.DataFrame | None = None) -> Funnel:
     horizon. After the last gate it waits `notice_within` for the deposit."""
     base = f"route.{route}"
     table = trials(run) if table is None else table
-    status = table[f"{base}.status"].to_numpy()
+    # text as small codes: a million string comparisons per mask would take most of the time
+    status, statuses = pd.factorize(table[f"{base}.status"])
+    status = np.where(status >= 0, status, len(statuses))  # missing: matches nothing
     by = table[f"{base}.stopped_by"].to_numpy()
+
+    def is_(kind: str) -> np.ndarray:
+        return status == (statuses.get_loc(kind) if kind in statuses else -1)
+
     started = np.isfinite(table[f"{base}.start_day"].to_numpy(dtype=float))
     passed = table[f"{base}.gates_passed"].to_numpy()
     gates = [g.name for g in run.scenario.routes[route].gates]
@@ -296,13 +318,13 @@ def funnel(run: Run, route: str, table: pd.DataFrame | None = None) -> Funnel:
         lost: dict[str, int] = {}
         lost_by: dict[str, dict[str, int]] = {}
         for kind in LOSSES:
-            mask = here & (status == kind)
+            mask = here & is_(kind)
             lost[kind] = int(np.count_nonzero(mask))
             if kind in (RouteStatus.DIED.value, RouteStatus.SUPERSEDED.value) and lost[kind]:
                 names, counts = np.unique(by[mask].astype(str), return_counts=True)
                 lost_by[kind] = {str(a): int(b) for a, b in zip(names, counts, strict=True)}
         go_on = (
-            int(np.count_nonzero(started & (status == RouteStatus.DEPOSITED.value)))
+            int(np.count_nonzero(started & is_(RouteStatus.DEPOSITED.value)))
             if name == "notice"
             else int(np.count_nonzero(started & (passed > k)))
         )
@@ -310,10 +332,8 @@ def funnel(run: Run, route: str, table: pd.DataFrame | None = None) -> Funnel:
     return Funnel(
         route=route,
         trials=n,
-        never_started=int(np.count_nonzero(status == RouteStatus.NOT_STARTED.value)),
-        superseded_before_start=int(
-            np.count_nonzero(~started & (status == RouteStatus.SUPERSEDED.value))
-        ),
+        never_started=int(np.count_nonzero(is_(RouteStatus.NOT_STARTED.value))),
+        superseded_before_start=int(np.count_nonzero(~started & is_(RouteStatus.SUPERSEDED.value))),
         stages=stages,
     )
 
