@@ -74,6 +74,6 @@ class ChartJobs:
         if from_helper is not None:
             from_helper.result()
 
-    def close(self) -> None:
+    def close(self, stopping: bool = False) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            interrupts.close_pool(self._pool, stopping)

@@ -25,6 +25,13 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     sys.exit(code)
 
 
+def _stopped(message: str, code: int) -> NoReturn:
+    """A command stopped by a signal (its folder already removed): one line, then the exit
+    (`interrupts.finish`: at once if a killed pool's thread would hold the exit up)."""
+    click.echo(message, err=True)
+    interrupts.finish(code)
+
+
 MAX_SHOWN = 50  # problems printed per file; the rest are counted
 
 
@@ -220,9 +227,9 @@ def run(
     except OSError as exc:
         _fail(f"sim: cannot write the run folder under {out}: {exc.strerror or exc}", 1)
     except interrupts.Interrupted as exc:
-        _fail(f"sim: stopped by {exc.name}; nothing was written", exc.exit_status)
+        _stopped(f"sim: stopped by {exc.name}; nothing was written", exc.exit_status)
     except KeyboardInterrupt:
-        _fail("sim: interrupted; nothing was written", 130)
+        _stopped("sim: interrupted; nothing was written", 130)
     if result.engine_note is not None:
         click.echo(f"sim: {result.engine_note}", err=True)
     if result.precision is not None:
@@ -413,9 +420,9 @@ def compare_command(
     except OSError as exc:
         _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
     except interrupts.Interrupted as exc:
-        _fail(f"sim: stopped by {exc.name}; no compare folder was written", exc.exit_status)
+        _stopped(f"sim: stopped by {exc.name}; no compare folder was written", exc.exit_status)
     except KeyboardInterrupt:
-        _fail("sim: interrupted; no compare folder was written", 130)
+        _stopped("sim: interrupted; no compare folder was written", 130)
     if as_json:
         click.echo(json.dumps(result.comparison.to_json(), indent=2, ensure_ascii=False))
         click.echo(str(result.folder), err=True)
@@ -492,9 +499,9 @@ def sweep_command(
     except OSError as exc:
         _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
     except interrupts.Interrupted as exc:
-        _fail(f"sim: stopped by {exc.name}; no sweep folder was written", exc.exit_status)
+        _stopped(f"sim: stopped by {exc.name}; no sweep folder was written", exc.exit_status)
     except KeyboardInterrupt:
-        _fail("sim: interrupted; no sweep folder was written", 130)
+        _stopped("sim: interrupted; no sweep folder was written", 130)
     if as_json:
         click.echo(json.dumps(done.to_json(), indent=2, ensure_ascii=False))
         click.echo(str(done.folder), err=True)
@@ -578,9 +585,9 @@ def discover_command(
     except OSError as exc:
         _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
     except interrupts.Interrupted as exc:
-        _fail(f"sim: stopped by {exc.name}; no discover folder was written", exc.exit_status)
+        _stopped(f"sim: stopped by {exc.name}; no discover folder was written", exc.exit_status)
     except KeyboardInterrupt:
-        _fail("sim: interrupted; no discover folder was written", 130)
+        _stopped("sim: interrupted; no discover folder was written", 130)
     if as_json:
         click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
         click.echo(str(found.folder), err=True)
@@ -772,9 +779,9 @@ def sensitivity_command(
     except OSError as exc:
         _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
     except interrupts.Interrupted as exc:
-        _fail(f"sim: stopped by {exc.name}; nothing was written", exc.exit_status)
+        _stopped(f"sim: stopped by {exc.name}; nothing was written", exc.exit_status)
     except KeyboardInterrupt:
-        _fail("sim: interrupted; nothing was written", 130)
+        _stopped("sim: interrupted; nothing was written", 130)
     if as_json:
         shown = {"folder": str(Path(result.folder).resolve()) if result.folder else None}
         click.echo(json.dumps({**shown, **result.data}, indent=2, ensure_ascii=False))

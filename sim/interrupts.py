@@ -28,8 +28,10 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from types import FrameType
+from typing import NoReturn
 
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
@@ -79,6 +81,49 @@ def stop_forkserver() -> None:
     if isinstance(pid, int):
         with contextlib.suppress(OSError):  # gone already
             os.kill(pid, signal.SIGTERM)
+
+
+def close_pool(pool: Executor, stopping: bool) -> None:
+    """Shut a process pool down; if the run is `stopping` on a signal, without waiting for
+    workers that `stop_workers` has already killed.
+
+    A worker killed while sending its result back leaves half a message in the pool's
+    result pipe, and the pool's manager thread waits forever for the rest (the run itself
+    holds the pipe's write end open), so a shutdown that waits for that thread, or the
+    interpreter's exit, which joins it too, would never return. Closing the run's write end
+    (a private attribute of `ProcessPoolExecutor`, looked up defensively) ends that wait:
+    the thread reads an end of file, finds the pool broken, and exits. If it still has not
+    after a grace period, `exit_now` ends the process without waiting for it."""
+    if not stopping:
+        pool.shutdown(wait=True, cancel_futures=True)
+        return
+    manager = getattr(pool, "_executor_manager_thread", None)  # shutdown forgets it
+    results = getattr(pool, "_result_queue", None)
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
+    pool.shutdown(wait=False, cancel_futures=True)
+    if isinstance(manager, threading.Thread):
+        manager.join(2 * GRACE_SECONDS)
+        if manager.is_alive():
+            _stuck.append(manager)
+
+
+_stuck: list[threading.Thread] = []  # threads of abandoned pools that did not end
+
+
+def finish(status: int) -> NoReturn:
+    """End a command stopped by a signal (its folder already removed) with `status`: as
+    usual, or, if an abandoned pool's thread is still stuck (`close_pool`), at once, since
+    the interpreter's exit would wait for it forever."""
+    if not any(t.is_alive() for t in _stuck):
+        sys.exit(status)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    stop_forkserver()
+    os._exit(status)
 
 
 @contextmanager

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
-from sim import __version__, chart_jobs, forkserver, worker
+from sim import __version__, chart_jobs, forkserver, interrupts, worker
 from sim import precision as precise
 from sim.chart_jobs import ChartJobs
 from sim.draws import DES_SLICE_SIZE, SLICE_SIZE, Slice, slices
@@ -98,13 +98,14 @@ class _Local:
     def __enter__(self) -> _Local:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close(stopping=kind is not None and issubclass(kind, KeyboardInterrupt))
 
-    def close(self) -> None:
-        """Stop the pool; what it has not started yet is dropped."""
+    def close(self, stopping: bool = False) -> None:
+        """Stop the pool; what it has not started yet is dropped (`interrupts.close_pool`:
+        a run stopped by a signal does not wait for it)."""
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            interrupts.close_pool(self.pool, stopping)
             self.pool = None
 
     def results(self) -> Iterator[SliceResult]:
@@ -133,6 +134,9 @@ class _Local:
                 yield pending.popleft().result()
         except GeneratorExit:  # a caller that stops early (--precision): drop the queue
             self.close()
+            raise
+        except KeyboardInterrupt:  # a signal: the workers are gone, do not wait for them
+            self.close(stopping=True)
             raise
         except BrokenProcessPool:
             raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None

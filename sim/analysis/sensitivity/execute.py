@@ -57,21 +57,27 @@ def run_tasks(
         for task in tasks:
             yield done(task, work(job, task))
         return
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=_context(), initializer=interrupts.worker_started
+    )
+    stopping = False
     try:
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=_context(), initializer=interrupts.worker_started
-        ) as pool:
-            pending: deque[tuple[T, Future[R]]] = deque()
-            for task in tasks:
-                pending.append((task, pool.submit(work, job, task)))
-                if len(pending) >= 3 * workers:
-                    t, f = pending.popleft()
-                    yield done(t, f.result())
-            while pending:
+        pending: deque[tuple[T, Future[R]]] = deque()
+        for task in tasks:
+            pending.append((task, pool.submit(work, job, task)))
+            if len(pending) >= 3 * workers:
                 t, f = pending.popleft()
                 yield done(t, f.result())
+        while pending:
+            t, f = pending.popleft()
+            yield done(t, f.result())
     except BrokenProcessPool:
         raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
+    except KeyboardInterrupt:
+        stopping = True
+        raise
+    finally:
+        interrupts.close_pool(pool, stopping)
 
 
 # -- the unpinned run and the tornado's pinned runs ---------------------------------------
