@@ -185,7 +185,8 @@ def run(
 ) -> None:
     """Run SCENARIO (a YAML file or a bundled name; default: the bundled baseline)."""
     if scheduler is None:
-        forkserver.start(workers)  # the workers' imports, while this process does its own
+        # the workers' imports (and the charts'), while this process does its own
+        forkserver.start(workers, charts=not (no_charts or no_trials))
     from sim import runner, terminal  # numpy, pandas, simpy: imported only for a run
     from sim.precision import sentence
 

@@ -24,6 +24,7 @@ from sim import interrupts
 from sim.forkserver_ready import READY
 
 _marker: Path | None = None  # the file the forkserver creates once it is ready
+_charts = False  # whether the forkserver imports the charts too (`start`)
 
 
 def context() -> BaseContext:
@@ -33,13 +34,17 @@ def context() -> BaseContext:
     if ctx.get_start_method() == "forkserver":
         # "__main__": a script that runs sim (rather than `sim` itself) is imported here
         # once, not again by every worker as it starts
-        ctx.set_forkserver_preload(["__main__", "sim.worker", "sim.forkserver_ready"])
+        # (and, for a run that draws charts, matplotlib and the charts: the processes that
+        # draw them start with it imported, and the run itself never imports it)
+        charts = ["sim.charts.write"] if _charts else []
+        ctx.set_forkserver_preload(["__main__", "sim.worker", *charts, "sim.forkserver_ready"])
     return ctx
 
 
-def start(workers: int | None) -> None:
-    """Start the forkserver now if `workers` (None: all cores) is more than one."""
-    global _marker
+def start(workers: int | None, charts: bool = False) -> None:
+    """Start the forkserver now if `workers` (None: all cores) is more than one; with
+    `charts`, it imports the charts too (about a second more before it is ready)."""
+    global _marker, _charts
     if (workers if workers is not None else os.cpu_count() or 1) <= 1:
         return
     if context().get_start_method() != "forkserver":
@@ -47,8 +52,9 @@ def start(workers: int | None) -> None:
     from multiprocessing import forkserver
 
     if getattr(forkserver._forkserver, "_forkserver_pid", None) is not None:
-        _marker = None  # started by an earlier run of this process: ready
-        return
+        return  # started already, by `sim run` or an earlier run: `starting` tells if ready
+    _charts = charts
+    context()  # sets the preload, with the charts or without
     folder = Path(tempfile.mkdtemp(prefix="sim-forkserver-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     _marker = folder / "ready"

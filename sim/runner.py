@@ -297,17 +297,16 @@ def run(
         raise RunOptionError(f"--workers {workers}: must be at least 1")
     used, note = choose_engine(scenario, engine)
     workers = default_workers() if workers is None else check_workers(workers)
-    if scheduler is None and len(slices(scenario.trials, _slice_size(used))) > 1:
-        forkserver.start(workers)
+    # charts read the trials, so a run that keeps none draws none
+    drawing = charts and keep_trials
+    local = scheduler is None and workers > 1
+    if local and (drawing or len(slices(scenario.trials, _slice_size(used))) > 1):
+        forkserver.start(workers, charts=drawing)
     started = dt.datetime.now(dt.UTC)
     options = _Options(used, note, keep_trials, keep_draws, scheduler)
-    # matplotlib is imported (and a helper process started) while the trials run; charts
-    # read the trials, so a run that keeps none draws none
-    drawing = charts and keep_trials
-    # drawn in this process (matplotlib imported in a thread while the trials run) and, with
-    # a pool of workers, by one of them too (no process of its own: a helper started by the
-    # forkserver could print a traceback when a signal stops the run as it starts)
-    jobs = ChartJobs(None) if drawing else None
+    # drawn by two processes from the forkserver (`sim.chart_jobs`), or here
+    jobs = ChartJobs(forkserver.context() if local else None) if drawing else None
+    stopping = False
     try:
         if precision is None:
             return _run(scenario, at, out, workers, started, progress, jobs, options)
@@ -321,9 +320,12 @@ def run(
             done = _run(scenario, at, out, workers, started, None, jobs, options, spill.replay())
             done.precision = reached.to_json()
             return done
+    except KeyboardInterrupt:  # a signal: the workers are gone, do not wait for them
+        stopping = True
+        raise
     finally:
         if jobs is not None:
-            jobs.close()
+            jobs.close(stopping)
 
 
 def _slice_results(job: Job, workers: int, scheduler: str | None) -> Iterator[SliceResult]:
@@ -412,7 +414,10 @@ def _run(
         write_json(tmp / SUMMARY, summary)
         if jobs is not None:
             run = Run(summary=summary, scenario_text=as_run, folder=tmp)
-            jobs.draw(run, scenario, helper=local.pool if local is not None else None)
+            try:
+                jobs.draw(run, scenario, pool=local.pool if local is not None else None)
+            except BrokenProcessPool:
+                raise WorkerLost("a chart process died (out of memory, or killed)") from None
         finished = dt.datetime.now(dt.UTC)
         info: dict[str, Any] = {
             "format": FORMAT,

@@ -375,23 +375,25 @@ def test_compare_charts_keep_long_labels_inside_the_figure(baseline: Run, other_
             assert box.x0 >= -1 and box.x1 <= width + 1, t.get_text()
 
 
-def test_charts_drawn_by_the_helper_process_are_the_same(tmp_path: Path) -> None:
-    """With two workers, one of them draws some charts (`sim.chart_jobs`): the files are
-    the same as those drawn here."""
+@pytest.mark.parametrize("trials", [200, 32_768 + 200], ids=["own pool", "run's pool"])
+def test_charts_drawn_by_the_chart_processes_are_the_same(tmp_path: Path, trials: int) -> None:
+    """With two workers the charts are drawn by two processes from the forkserver
+    (`sim.chart_jobs`): a pool of their own for a run of one slice, the run's workers for
+    a longer one. The files are the same as those drawn here, and every chart is drawn."""
     import time
 
     from sim import forkserver
-    from sim.chart_jobs import HELPER_CHARTS
-    from sim.draws import SLICE_SIZE
+    from sim.chart_jobs import GROUPS
 
+    assert sorted(s for g in GROUPS for s in g) == sorted(chart_write.RUN_CHARTS)
     forkserver.start(2)  # and wait for it: the run then hands its second slice to the pool
     deadline = time.monotonic() + 60
     while forkserver.starting() and time.monotonic() < deadline:
         time.sleep(0.05)
-    two = runner.run(small(trials=SLICE_SIZE + 200), out=tmp_path / "two", workers=2)
+    two = runner.run(small(trials=trials), out=tmp_path / "two", workers=2)
     assert len(list((two.folder / "charts").iterdir())) == 10
-    here = chart_write.write_run_charts(load_run(two.folder), tmp_path / "here", HELPER_CHARTS)
-    assert len(here) == 2 * len(HELPER_CHARTS)
+    here = chart_write.write_run_charts(load_run(two.folder), tmp_path / "here")
+    assert len(here) == 10
     for path in here:
         a = path.read_bytes()
         b = (two.folder / "charts" / path.name).read_bytes()
