@@ -193,7 +193,7 @@ def main() -> None:
     show("bill3: naive simpy (exit day only), 1 core", f"{naive:,.0f}/s")
 
     base = load(bundled.find("baseline") or "baseline")
-    for engine, trials in (("vector", 1_000_000 // k), ("des", 40_000 // k)):
+    for engine, trials in (("vector", 1_000_000 // k), ("des", 100_000 // k)):
         if runner.choose_engine(base, engine)[0] != engine:
             show(f"baseline: sim run --engine {engine}", "skipped", "it would run on DES")
             continue
