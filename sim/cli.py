@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -30,6 +31,43 @@ def _stopped(message: str, code: int) -> NoReturn:
     (`interrupts.finish`: at once if a killed pool's thread would hold the exit up)."""
     click.echo(message, err=True)
     interrupts.finish(code)
+
+
+@contextlib.contextmanager
+def _writing(out: Path, nothing: str, folder: str = "") -> Iterator[None]:
+    """Around a command that writes a folder under `out` (which it removes again if it
+    fails): SIGINT, SIGTERM and SIGHUP stop it, and every way it can fail that is not the
+    command's own gives one line saying that `nothing` was written. Enter it before the
+    progress bar, so that the bar is gone before the line is printed."""
+    from sim.runner import WorkerLost
+
+    try:
+        with interrupts.stopped_by_signals():
+            yield
+    except NotADirectoryError as exc:
+        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
+    except WorkerLost as exc:
+        click.echo(f"sim: {exc}; {nothing} was written", err=True)
+        sys.stderr.flush()
+        # a killed worker can leave the pool's queue threads blocked, and the interpreter
+        # would wait for them at exit; the folder is already removed
+        os._exit(1)
+    except OSError as exc:
+        _fail(f"sim: cannot write {folder}under {out}: {exc.strerror or exc}", 1)
+    except interrupts.Interrupted as exc:
+        _stopped(f"sim: stopped by {exc.name}; {nothing} was written", exc.exit_status)
+    except KeyboardInterrupt:
+        _stopped(f"sim: interrupted; {nothing} was written", 130)
+
+
+def _progress_by_label(bar: Progress) -> Callable[[str, int], Callable[[int], None]]:
+    """For a command that runs several scenarios: a bar line each (`label: trials`)."""
+
+    def progress(label: str, total: int) -> Callable[[int], None]:
+        task = bar.add_task(f"{label}: trials", total=total)
+        return lambda n: bar.advance(task, n)
+
+    return progress
 
 
 MAX_SHOWN = 50  # problems printed per file; the rest are counted
@@ -198,7 +236,7 @@ def run(
         total, label = None, f"{loaded.name}: trials until P(exit) +-{precision:g}"
     bar = _progress_bar()
     try:
-        with interrupts.stopped_by_signals(), bar:
+        with _writing(out, "nothing", "the run folder "), bar:
             task = bar.add_task(label, total=total)
             result = runner.run(
                 loaded,
@@ -217,20 +255,6 @@ def run(
             )
     except runner.RunOptionError as exc:
         _fail(f"sim: {exc}")
-    except NotADirectoryError as exc:
-        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
-    except runner.WorkerLost as exc:
-        click.echo(f"sim: {exc}; nothing was written", err=True)
-        sys.stderr.flush()
-        # a killed worker can leave the pool's queue threads blocked, and the interpreter
-        # would wait for them at exit; the run folder is already removed
-        os._exit(1)
-    except OSError as exc:
-        _fail(f"sim: cannot write the run folder under {out}: {exc.strerror or exc}", 1)
-    except interrupts.Interrupted as exc:
-        _stopped(f"sim: stopped by {exc.name}; nothing was written", exc.exit_status)
-    except KeyboardInterrupt:
-        _stopped("sim: interrupted; nothing was written", 130)
     if result.engine_note is not None:
         click.echo(f"sim: {result.engine_note}", err=True)
     if result.precision is not None:
@@ -394,13 +418,10 @@ def compare_command(
     from sim import compare_runs, compare_text, runner  # numpy, pandas: only for a comparison
 
     bar = _progress_bar()
-
-    def progress(label: str, total: int) -> Callable[[int], None]:
-        task = bar.add_task(f"{label}: trials", total=total)
-        return lambda n: bar.advance(task, n)
+    progress = _progress_by_label(bar)
 
     try:
-        with interrupts.stopped_by_signals(), bar:
+        with _writing(out, "no compare folder"), bar:
             result = compare_runs.compare_runs(
                 list(sources),
                 sets=list(sets),
@@ -416,14 +437,6 @@ def compare_command(
         _fail(str(exc))
     except runner.RunOptionError as exc:
         _fail(f"sim compare: {exc}")
-    except NotADirectoryError as exc:
-        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
-    except OSError as exc:
-        _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
-    except interrupts.Interrupted as exc:
-        _stopped(f"sim: stopped by {exc.name}; no compare folder was written", exc.exit_status)
-    except KeyboardInterrupt:
-        _stopped("sim: interrupted; no compare folder was written", 130)
     if as_json:
         click.echo(json.dumps(result.comparison.to_json(), indent=2, ensure_ascii=False))
         click.echo(str(result.folder), err=True)
@@ -474,13 +487,10 @@ def sweep_command(
     from sim.analysis.sweep_text import print_sweep
 
     bar = _progress_bar()
-
-    def progress(label: str, total: int) -> Callable[[int], None]:
-        task = bar.add_task(f"{label}: trials", total=total)
-        return lambda n: bar.advance(task, n)
+    progress = _progress_by_label(bar)
 
     try:
-        with interrupts.stopped_by_signals(), bar:
+        with _writing(out, "no sweep folder"), bar:
             done = sweeping.run_sweep(
                 scenario,
                 list(sets),
@@ -495,14 +505,6 @@ def sweep_command(
         _fail(str(exc))
     except runner.RunOptionError as exc:
         _fail(f"sim sweep: {exc}")
-    except NotADirectoryError as exc:
-        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
-    except OSError as exc:
-        _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
-    except interrupts.Interrupted as exc:
-        _stopped(f"sim: stopped by {exc.name}; no sweep folder was written", exc.exit_status)
-    except KeyboardInterrupt:
-        _stopped("sim: interrupted; no sweep folder was written", 130)
     if as_json:
         click.echo(json.dumps(done.to_json(), indent=2, ensure_ascii=False))
         click.echo(str(done.folder), err=True)
@@ -559,13 +561,10 @@ def discover_command(
     from sim.analysis.discover_text import print_discovery
 
     bar = _progress_bar()
-
-    def progress(label: str, total: int) -> Callable[[int], None]:
-        task = bar.add_task(f"{label}: trials", total=total)
-        return lambda n: bar.advance(task, n)
+    progress = _progress_by_label(bar)
 
     try:
-        with interrupts.stopped_by_signals(), bar:
+        with _writing(out, "no discover folder"), bar:
             found = discovering.run_discover(
                 source,
                 outcome,
@@ -581,14 +580,6 @@ def discover_command(
         _fail(str(exc))
     except runner.RunOptionError as exc:
         _fail(f"sim discover: {exc}")
-    except NotADirectoryError as exc:
-        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
-    except OSError as exc:
-        _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
-    except interrupts.Interrupted as exc:
-        _stopped(f"sim: stopped by {exc.name}; no discover folder was written", exc.exit_status)
-    except KeyboardInterrupt:
-        _stopped("sim: interrupted; no discover folder was written", 130)
     if as_json:
         click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
         click.echo(str(found.folder), err=True)
@@ -742,19 +733,15 @@ def sensitivity_command(
     """Rank SCENARIO's uncertain inputs by their effect on P(exit), P(notice) and the time to
     exit: given-data indices from one run, a tornado of paired one-at-a-time pins, and
     (--method sobol) Sobol' indices. Writes <out>/sensitivity-<name>-<time>/."""
-    from sim import runner
     from sim.analysis.sensitivity import run as analysis
     from sim.analysis.sensitivity.text import print_sensitivity
 
     loaded = _load_scenario(scenario, strict)
     bar = _progress_bar()
-
-    def progress(label: str, total: int) -> Callable[[int], None]:
-        task = bar.add_task(f"{label}: trials", total=total)
-        return lambda n: bar.advance(task, n)
+    progress = _progress_by_label(bar)
 
     try:
-        with interrupts.stopped_by_signals(), bar:
+        with _writing(out, "nothing"), bar:
             result = analysis.sensitivity(
                 loaded,
                 methods=methods or analysis.DEFAULT_METHODS,
@@ -771,18 +758,6 @@ def sensitivity_command(
     except analysis.SensitivityError as exc:
         where = f"{scenario or bundled.DEFAULT}: " if exc.about_scenario else ""
         _fail(f"sim sensitivity: {where}{exc}")
-    except NotADirectoryError as exc:
-        _fail(f"sim: --out {out}: {exc.filename} is a file, not a folder")
-    except runner.WorkerLost as exc:
-        click.echo(f"sim: {exc}; nothing was written", err=True)
-        sys.stderr.flush()
-        os._exit(1)
-    except OSError as exc:
-        _fail(f"sim: cannot write under {out}: {exc.strerror or exc}", 1)
-    except interrupts.Interrupted as exc:
-        _stopped(f"sim: stopped by {exc.name}; nothing was written", exc.exit_status)
-    except KeyboardInterrupt:
-        _stopped("sim: interrupted; nothing was written", 130)
     if as_json:
         shown = {"folder": str(Path(result.folder).resolve()) if result.folder else None}
         click.echo(json.dumps({**shown, **result.data}, indent=2, ensure_ascii=False))
