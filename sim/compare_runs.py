@@ -9,23 +9,20 @@ their random numbers and the comparison is paired.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim import bundled
+from sim import sources
 from sim.compare_text import markdown
 from sim.comparison import Comparison, compare
-from sim.language import Scenario, ScenarioError, load, loads
+from sim.language import Scenario
 from sim.run_folder import (
     CHARTS,
     COMPARE,
-    SUMMARY,
     Run,
-    RunFolderError,
+    analysis_folder_name,
     atomic_folder,
-    load_run,
     write_json,
 )
 from sim.variants import Edit, VariantError, make_variant, parse_set
@@ -63,41 +60,11 @@ class Compared:
     labels: list[str] = field(default_factory=list)
 
 
-def _not_a_run_hint(folder: Path) -> str:
-    inner = sorted(p for p in folder.iterdir() if p.is_dir() and (p / SUMMARY).is_file())
-    return f"; it holds run folders, e.g. {inner[-1]}" if inner else ""
-
-
-def _scenario_file(path: Path) -> Scenario:
-    try:
-        return load(path)
-    except ScenarioError as exc:
-        raise CompareError(str(exc)) from None
-
-
 def _resolve(arg: Source) -> Run | Scenario:
-    if isinstance(arg, Run):
-        return arg
-    if isinstance(arg, str) and "\n" in arg:
-        try:
-            return loads(arg)
-        except ScenarioError as exc:
-            raise CompareError(str(exc)) from None
-    path = Path(arg)
-    if path.is_dir():
-        try:
-            return load_run(path)
-        except RunFolderError as exc:
-            raise CompareError(f"{exc}{_not_a_run_hint(path)}") from None
-    if path.exists():
-        return _scenario_file(path)
-    found = bundled.find(str(arg))
-    if found is not None:
-        return _scenario_file(found)
-    names = ", ".join(bundled.names()) or "none"
-    raise CompareError(
-        f"{arg}: no such run folder or scenario file, nor a bundled scenario (bundled: {names})"
-    )
+    try:
+        return sources.resolve(arg).thing
+    except sources.SourceError as exc:
+        raise CompareError(str(exc)) from None
 
 
 def _text_of(thing: Run | Scenario) -> tuple[str, str]:
@@ -196,10 +163,8 @@ def compare_runs(
 
 
 def folder_name(comparison: Comparison, now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now(dt.UTC)
     names = "-".join(dict.fromkeys(r["name"] for r in comparison.runs))
-    names = re.sub(r"[^A-Za-z0-9_.-]", "_", names)[:80].rstrip("-.")
-    return f"compare-{names}-{now:%Y%m%dT%H%M%SZ}"
+    return analysis_folder_name("compare", names, now)
 
 
 def write_folder(

@@ -12,6 +12,7 @@ import datetime as dt
 import errno
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +64,15 @@ class FolderWriter:
 
     tmp: Path
     final: Path | None = None
+
+
+def analysis_folder_name(kind: str, name: str, now: dt.datetime | None = None) -> str:
+    """`<kind>-<name>-<UTC time>`, the name of a compare, sweep, discover or sensitivity
+    folder: sorted by time within a kind; the name made safe for any file system (at most
+    80 characters of letters, digits, `_`, `.` and `-`)."""
+    now = now or dt.datetime.now(dt.UTC)
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80].rstrip("-.")
+    return f"{kind}-{safe}-{now:%Y%m%dT%H%M%SZ}"
 
 
 @contextmanager

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,12 +37,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import __version__, bundled
+from sim import __version__, sources
 from sim.draws import quantities
-from sim.language import Scenario, ScenarioError, load, loads
+from sim.language import Scenario
 from sim.language.values import Kind, Value
 from sim.outcomes import Outcome
-from sim.run_folder import CHARTS, FORMAT, Run, RunFolderError, atomic_folder, load_run, write_json
+from sim.run_folder import CHARTS, FORMAT, Run, analysis_folder_name, atomic_folder, write_json
 
 NOTICE = "notice"  # a notice was deposited (whatever came of it)
 OUTCOMES = (*(o.value for o in Outcome), NOTICE)
@@ -420,29 +419,9 @@ def discover(
 
 
 def _source(source: str | Path | Scenario | Run) -> Scenario | Run:
-    if isinstance(source, Scenario | Run):
-        return source
-    if isinstance(source, str) and "\n" in source:
-        try:
-            return loads(source, "<text>")
-        except ScenarioError as exc:
-            raise DiscoverError(str(exc)) from None
-    path = Path(source)
-    if path.is_dir():
-        try:
-            return load_run(path)
-        except RunFolderError as exc:
-            raise DiscoverError(str(exc)) from None
-    found = path if path.exists() else bundled.find(str(source))
-    if found is None:
-        names = ", ".join(bundled.names()) or "none"
-        raise DiscoverError(
-            f"{source}: no such run folder or scenario file, nor a bundled scenario "
-            f"(bundled: {names})"
-        )
     try:
-        return load(found)
-    except ScenarioError as exc:
+        return sources.resolve(source).thing
+    except sources.SourceError as exc:
         raise DiscoverError(str(exc)) from None
 
 
@@ -489,9 +468,7 @@ def run_discover(
 
 
 def folder_name(name: str, now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now(dt.UTC)
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80]
-    return f"discover-{safe}-{now:%Y%m%dT%H%M%SZ}"
+    return analysis_folder_name("discover", name, now)
 
 
 def write_folder(found: Discovery, out: Path, charts: ChartWriter | None = None) -> Path:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,16 +28,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import __version__, bundled
-from sim.language import Scenario, ScenarioError, load, loads
+from sim import __version__, sources
+from sim.language import Scenario, loads
 from sim.run_folder import (
     CHARTS,
     FORMAT,
     TRIALS,
     Run,
-    RunFolderError,
+    analysis_folder_name,
     atomic_folder,
-    load_run,
     write_json,
 )
 from sim.variants import Edit, Variant, VariantError, make_variant, parse_set
@@ -249,38 +247,6 @@ CHANGE_METHOD = (
 )
 
 
-def _resolve(source: str | Path | Scenario | Run) -> tuple[str, str, Scenario | None, Run | None]:
-    """Scenario text, its file name for messages, and the scenario or run it came from."""
-    if isinstance(source, Scenario):
-        return source.source_text, "<scenario>", source, None
-    if isinstance(source, Run):
-        return source.scenario_text, str(source.folder or "<run>"), None, source
-    if isinstance(source, str) and "\n" in source:
-        try:
-            return source, "<text>", loads(source, "<text>"), None
-        except ScenarioError as exc:
-            raise SweepError(str(exc)) from None
-    path = Path(source)
-    if path.is_dir():
-        try:
-            run = load_run(path)
-        except RunFolderError as exc:
-            raise SweepError(str(exc)) from None
-        return run.scenario_text, str(path), None, run
-    found = path if path.exists() else bundled.find(str(source))
-    if found is None:
-        names = ", ".join(bundled.names()) or "none"
-        raise SweepError(
-            f"{source}: no such scenario file or run folder, nor a bundled scenario "
-            f"(bundled: {names})"
-        )
-    try:
-        scenario = load(found)
-    except ScenarioError as exc:
-        raise SweepError(str(exc)) from None
-    return scenario.source_text, str(found), scenario, None
-
-
 @dataclass(frozen=True)
 class Plan:
     """A checked sweep: the base scenario (and the run folder it came from, if any), the
@@ -296,8 +262,16 @@ def plan(source: str | Path | Scenario | Run, sets: Sequence[str]) -> Plan:
     """Every grid point's variant, built and validated; runs nothing, writes nothing.
     Points are in grid order: the first parameter varies fastest."""
     axes = parse_axes(sets)
-    text, file, scenario, run = _resolve(source)
-    base = scenario if scenario is not None else loads(text, file)
+    try:
+        found = sources.resolve(source)
+    except sources.SourceError as exc:
+        raise SweepError(str(exc)) from None
+    run: Run | None = None
+    if isinstance(found.thing, Run):
+        run, base = found.thing, loads(found.thing.scenario_text, found.file)
+    else:
+        base = found.thing
+    text, file = base.source_text, found.file
     points = []
     for combo in itertools.product(*(a.values for a in reversed(axes))):
         values = tuple(reversed(combo))
@@ -397,9 +371,7 @@ def run_sweep(
 
 
 def folder_name(name: str, now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now(dt.UTC)
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80]
-    return f"sweep-{safe}-{now:%Y%m%dT%H%M%SZ}"
+    return analysis_folder_name("sweep", name, now)
 
 
 def write_folder(sweep: Sweep, out: Path, charts: ChartWriter | None = None) -> Path:

@@ -14,12 +14,11 @@ import datetime as dt
 from pathlib import Path
 
 from sim.analysis.sensitivity.result import CSV, JSON, Sensitivity
-from sim.run_folder import CHARTS, SCENARIO, atomic_folder, write_json
+from sim.run_folder import CHARTS, SCENARIO, analysis_folder_name, atomic_folder, write_json
 
 
 def folder_name(name: str, now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now(dt.UTC)
-    return f"sensitivity-{name}-{now:%Y%m%dT%H%M%SZ}"
+    return analysis_folder_name("sensitivity", name, now)
 
 
 def write_folder(result: Sensitivity, out: Path, *, charts: bool = True) -> Path:
