@@ -206,6 +206,15 @@ def scenario_as_run(scenario: Scenario) -> str:
     return out.getvalue()
 
 
+def overridden(scenario: Scenario, trials: int | None, seed: int | None) -> Scenario:
+    """The scenario with `--trials` and `--seed` where they are given."""
+    return dataclasses.replace(
+        scenario,
+        trials=scenario.trials if trials is None else trials,
+        seed=scenario.seed if seed is None else seed,
+    )
+
+
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -283,11 +292,7 @@ def run(
             raise RunOptionError(str(exc)) from None
         if trials is None:
             trials = precise.DEFAULT_MAX_TRIALS
-    scenario = dataclasses.replace(
-        scenario,
-        trials=scenario.trials if trials is None else trials,
-        seed=scenario.seed if seed is None else seed,
-    )
+    scenario = overridden(scenario, trials, seed)
     try:
         check_trials(scenario.trials)
     except ValueError as exc:

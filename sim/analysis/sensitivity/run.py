@@ -4,7 +4,6 @@ both call `sensitivity`; bad input raises `SensitivityError` before anything run
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -25,7 +24,13 @@ from sim.analysis.sensitivity.execute import (
 from sim.analysis.sensitivity.result import FORMAT, KIND, Sensitivity, ranking
 from sim.intervals import wilson_list
 from sim.language.model import Scenario, check_trials
-from sim.runner import check_workers, choose_engine, default_workers, scenario_as_run
+from sim.runner import (
+    check_workers,
+    choose_engine,
+    default_workers,
+    overridden,
+    scenario_as_run,
+)
 
 METHODS = ("given", "tornado", "sobol")
 DEFAULT_METHODS = ("given", "tornado")
@@ -111,11 +116,7 @@ def sensitivity(
             f"instead of the scenario's {scenario.trials:,}; --trials N for more"
         )
         trials = DES_TRIALS
-    scenario = dataclasses.replace(
-        scenario,
-        trials=scenario.trials if trials is None else trials,
-        seed=scenario.seed if seed is None else seed,
-    )
+    scenario = overridden(scenario, trials, seed)
     try:
         check_trials(scenario.trials)
         workers = default_workers() if workers is None else check_workers(workers)
