@@ -81,7 +81,7 @@ class ChartJobs:
         for done in drawing:
             done.result()
 
-    def close(self, stopping: bool = False) -> None:
+    def close(self) -> None:
         if self._pool is not None:
-            interrupts.close_pool(self._pool, stopping)
+            interrupts.close_pool(self._pool)
             self._pool = None

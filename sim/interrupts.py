@@ -57,9 +57,14 @@ class Interrupted(KeyboardInterrupt):
         return 128 + self.signum
 
 
+_workers_stopped = False  # `stop_workers` has run: pools are closed without waiting
+
+
 def stop_workers() -> None:
     """Stop every child process started through multiprocessing (the pool's workers), then
     the forkserver. Safe to call from a signal handler and more than once."""
+    global _workers_stopped
+    _workers_stopped = True
     children = multiprocessing.active_children()
     for child in children:
         child.terminate()
@@ -83,9 +88,9 @@ def stop_forkserver() -> None:
             os.kill(pid, signal.SIGTERM)
 
 
-def close_pool(pool: Executor, stopping: bool) -> None:
-    """Shut a process pool down; if the run is `stopping` on a signal, without waiting for
-    workers that `stop_workers` has already killed.
+def close_pool(pool: Executor) -> None:
+    """Shut a process pool down: waiting for its workers, unless `stop_workers` has killed
+    them (a signal stopped the run).
 
     A worker killed while sending its result back leaves half a message in the pool's
     result pipe, and the pool's manager thread waits forever for the rest (the run itself
@@ -93,8 +98,8 @@ def close_pool(pool: Executor, stopping: bool) -> None:
     interpreter's exit, which joins it too, would never return. Closing the run's write end
     (a private attribute of `ProcessPoolExecutor`, looked up defensively) ends that wait:
     the thread reads an end of file, finds the pool broken, and exits. If it still has not
-    after a grace period, `exit_now` ends the process without waiting for it."""
-    if not stopping:
+    after a grace period, `finish` ends the process without waiting for it."""
+    if not _workers_stopped:
         pool.shutdown(wait=True, cancel_futures=True)
         return
     manager = getattr(pool, "_executor_manager_thread", None)  # shutdown forgets it
@@ -131,9 +136,11 @@ def stopped_by_signals() -> Iterator[None]:
     """Within: SIGINT, SIGTERM and SIGHUP stop the workers and raise `Interrupted`. A second
     signal while the first is being handled is ignored, so that the clean-up finishes.
     Outside the main thread (where Python cannot handle signals) this does nothing."""
+    global _workers_stopped
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _workers_stopped = False  # a new command in a process that was stopped before
     stopping = False
 
     def handler(signum: int, frame: FrameType | None) -> None:

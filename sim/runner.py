@@ -98,14 +98,14 @@ class _Local:
     def __enter__(self) -> _Local:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
-        self.close(stopping=kind is not None and issubclass(kind, KeyboardInterrupt))
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
-    def close(self, stopping: bool = False) -> None:
+    def close(self) -> None:
         """Stop the pool; what it has not started yet is dropped (`interrupts.close_pool`:
         a run stopped by a signal does not wait for it)."""
         if self.pool is not None:
-            interrupts.close_pool(self.pool, stopping)
+            interrupts.close_pool(self.pool)
             self.pool = None
 
     def results(self) -> Iterator[SliceResult]:
@@ -132,11 +132,9 @@ class _Local:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
-        except GeneratorExit:  # a caller that stops early (--precision): drop the queue
+        # a caller that stops early (--precision) or a signal: drop the queue
+        except (GeneratorExit, KeyboardInterrupt):
             self.close()
-            raise
-        except KeyboardInterrupt:  # a signal: the workers are gone, do not wait for them
-            self.close(stopping=True)
             raise
         except BrokenProcessPool:
             raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
@@ -311,7 +309,6 @@ def run(
     options = _Options(used, note, keep_trials, keep_draws, scheduler)
     # drawn by two processes from the forkserver (`sim.chart_jobs`), or here
     jobs = ChartJobs(forkserver.context() if local else None) if drawing else None
-    stopping = False
     try:
         if precision is None:
             return _run(scenario, at, out, workers, started, progress, jobs, options)
@@ -325,12 +322,9 @@ def run(
             done = _run(scenario, at, out, workers, started, None, jobs, options, spill.replay())
             done.precision = reached.to_json()
             return done
-    except KeyboardInterrupt:  # a signal: the workers are gone, do not wait for them
-        stopping = True
-        raise
     finally:
         if jobs is not None:
-            jobs.close(stopping)
+            jobs.close()
 
 
 def _slice_results(job: Job, workers: int, scheduler: str | None) -> Iterator[SliceResult]:

@@ -1,5 +1,6 @@
-"""A pool whose worker died half-way through sending its result: `interrupts.close_pool`
-must not wait for it forever (the run stopped by a signal would hang, as CI once saw).
+"""A pool whose worker died half-way through sending its result: once `stop_workers` has
+run (as a signal makes it), `interrupts.close_pool` must not wait for it forever (the run
+stopped by a signal would hang, as CI once saw).
 
 The worker writes the header of a 1,000-byte message and 10 bytes of it to the pool's
 result pipe, then kills itself: the pool's manager thread is left in `recv()` waiting for
@@ -36,7 +37,9 @@ SCRIPT = textwrap.dedent(
         time.sleep(1.0)  # the worker has written its half message and died
         assert manager.is_alive()  # stuck in recv(): the state to get out of
         started = time.monotonic()
-        interrupts.close_pool(pool, stopping=STOPPING)
+        if STOPPING:
+            interrupts.stop_workers()  # what a signal does first: the pool is not waited for
+        interrupts.close_pool(pool)
         print(f"closed in {time.monotonic() - started:.1f} s; "
               f"manager alive: {manager.is_alive()}", flush=True)
         interrupts.finish(0)
@@ -65,5 +68,5 @@ def test_a_stopping_close_ends_the_pool_a_half_sent_result_left_stuck() -> None:
 
 
 def test_the_half_sent_result_does_hang_a_waiting_shutdown() -> None:
-    """The case above is the real trap: without `stopping`, the same close never returns."""
+    """The case above is the real trap: a close that waits for the pool never returns."""
     assert run(stopping=False, seconds=8) is None

@@ -60,7 +60,6 @@ def run_tasks(
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=_context(), initializer=interrupts.worker_started
     )
-    stopping = False
     try:
         pending: deque[tuple[T, Future[R]]] = deque()
         for task in tasks:
@@ -73,11 +72,8 @@ def run_tasks(
             yield done(t, f.result())
     except BrokenProcessPool:
         raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
-    except KeyboardInterrupt:
-        stopping = True
-        raise
     finally:
-        interrupts.close_pool(pool, stopping)
+        interrupts.close_pool(pool)
 
 
 # -- the unpinned run and the tornado's pinned runs ---------------------------------------
