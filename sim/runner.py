@@ -302,13 +302,13 @@ def run(
     workers = default_workers() if workers is None else check_workers(workers)
     # charts read the trials, so a run that keeps none draws none
     drawing = charts and keep_trials
-    local = scheduler is None and workers > 1
-    if local and (drawing or len(slices(scenario.trials, _slice_size(used))) > 1):
+    on_cores = scheduler is None and workers > 1  # processes of this machine
+    if on_cores and (drawing or len(slices(scenario.trials, _slice_size(used))) > 1):
         forkserver.start(workers, charts=drawing)
     started = dt.datetime.now(dt.UTC)
     options = _Options(used, note, keep_trials, keep_draws, scheduler)
     # drawn by two processes from the forkserver (`sim.chart_jobs`), or here
-    jobs = ChartJobs(forkserver.context() if local else None) if drawing else None
+    jobs = ChartJobs(forkserver.context() if on_cores else None) if drawing else None
     try:
         if precision is None:
             return _run(scenario, at, out, workers, started, progress, jobs, options)
