@@ -202,6 +202,20 @@ def test_no_two_labels_overlap(baseline: Run, chart) -> None:
         assert box.x1 <= width + 1 and box.y1 <= height + 1, t.get_text()
 
 
+def test_a_share_that_came_on_the_last_day_says_so(baseline: Run) -> None:
+    """The baseline revokes pending notices at the inauguration, its horizon: the revoked
+    band is one day wide, so its label gives that day's share and date; exits, which
+    accumulate, get no such note."""
+    table = baseline.trials
+    revoked = (table["outcome"] == "revoked").mean()
+    assert revoked > 0.005  # enough for a label in the magnified panel
+    shown = [t.get_text() for t in texts_of(plot_states(baseline))]
+    labels = [t for t in shown if t.startswith("revoked ")]
+    assert labels == [f"revoked {style.pct(revoked)} (+{style.pct(revoked)} on 20 Jan 2029)"]
+    exits = [t for t in shown if t.startswith("exited ")]
+    assert exits and not any("(+" in t for t in exits)
+
+
 def test_the_baseline_events_are_labelled_once_per_date(baseline: Run) -> None:
     shown = [t.get_text() for t in texts_of(plot_when(baseline))]
     same_day = [t for t in shown if "end 119th congress" in t]

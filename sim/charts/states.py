@@ -57,15 +57,21 @@ def end_labels(
     ax: Axes, cal: data.Calendar, shares: dict[str, np.ndarray], states: tuple[str, ...], top: float
 ) -> list:
     """The share of each state at the horizon, at the right edge, beside its band (only
-    where the band is tall enough to point at)."""
+    where the band is tall enough to point at). A share that came mostly on the last day
+    (revocations at an inauguration that is the horizon) is a band one day wide, too thin
+    to see: its label says how much came that day."""
     texts = []
     bottom = 0.0
     for s in states:
         v = float(shares[s][-1])
         if v > 0 and v / top > 0.025:
+            text = f"{SHORT[s]} {style.pct(v)}"
+            last_day = v - float(shares[s][-2]) if len(shares[s]) > 1 else 0.0
+            if last_day > v / 2:
+                text += f" (+{style.pct(last_day)} on {style.long_date(cal.horizon)})"
             texts.append(
                 ax.annotate(
-                    f"{SHORT[s]} {style.pct(v)}",
+                    text,
                     xy=(cal.edges[-1], min(bottom + v / 2, top)),
                     xytext=(5, 0),
                     textcoords="offset points",
