@@ -1,9 +1,11 @@
 """A block's random columns, some of them transformed only when they are read.
 
-Most quantile functions cost a few nanoseconds a value, but the inverse of the incomplete
-beta function (`beta` and `pert` values) costs about two microseconds: drawing the
-baseline's beta-distributed hazard rate took two thirds of its whole run. Yet an engine needs
-that rate only in the trials where the hazard can happen before the horizon, a few in ten.
+A uniform, a triangular or a choice costs a few nanoseconds a value, but the inverse of the
+incomplete beta function (`beta` and `pert` values) costs about two microseconds (drawing the
+baseline's beta-distributed hazard rate took two thirds of its whole run), and the inverse
+normal of a `normal` or an `a to b` value about thirty nanoseconds, ten times a uniform.
+Yet an engine needs a value only in the trials that reach it: the hazard rate where the
+hazard can happen before the horizon, a second gate's delay where the first gate passed.
 So such a column keeps its uniforms and is transformed the first time it is read whole (the
 DES engine, `sim draws`, a run that keeps the draws); before that an engine may ask for some
 trials' values (`some`: the same numbers, since the transform works value by value), or for
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 import numpy as np
 
 from sim.language.durations import DAYS_PER_YEAR
-from sim.language.values import Beta, Pert, Value
+from sim.language.values import Beta, LogitNormal, LogNormal, Normal, Pert, Value
 
 GRID = 1024  # uniforms j / GRID at which a costly quantile function is tabulated
 MARGIN = 1e-9  # relative slack of a bound: far above the quantile functions' rounding
@@ -28,7 +30,7 @@ MARGIN = 1e-9  # relative slack of a bound: far above the quantile functions' ro
 
 def costly(value: Value) -> bool:
     """A distribution whose quantile function is worth transforming only where needed."""
-    return isinstance(value, Beta | Pert)
+    return isinstance(value, Beta | Pert | LogNormal | LogitNormal | Normal)
 
 
 @functools.lru_cache(maxsize=256)

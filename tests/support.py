@@ -58,8 +58,8 @@ def simulate(s: Scenario) -> pd.DataFrame:
     both = vector.unsupported(s) is None
     for piece in slices(s.trials):
         draws = draw_block(s, piece.block, piece.n, piece.offset)
-        # the vector engine first: DES reads every draw, costly ones (beta, pert) included,
-        # which the vector engine transforms only where it needs them
+        # the vector engine first: DES reads every draw, costly ones (beta, pert, normal,
+        # `a to b`) included, which the vector engine transforms only where it needs them
         fast = vector.run_block(s, draws) if both else None
         table = des.table(s, draws)
         if fast is not None:

@@ -1,5 +1,6 @@
-"""Costly draws (beta, pert) are transformed when read: the same numbers as transforming them
-at once, for the whole column or for some trials, and bounds that hold in every trial."""
+"""Costly draws (beta, pert, normal, `a to b`) are transformed when read: the same numbers as
+transforming them at once, for the whole column or for some trials, and bounds that hold in
+every trial."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from support import route, scenario
 from sim.draw_columns import GRID, Columns
 from sim.draws import draw_block, hazard_day_name, hazard_rate_name, stream
 from sim.language.durations import DAYS_PER_YEAR
-from sim.language.values import Beta, Kind, Pert
+from sim.language.values import Beta, Kind, LogitNormal, LogNormal, Normal, Pert
 
 N = 5000
 
@@ -32,6 +33,9 @@ def test_some_trials_and_the_whole_column_are_the_draws_themselves() -> None:
         Beta(Kind.RATE, a=1.2, b=14.0),
         Beta(Kind.PROBABILITY, a=0.3, b=0.3),
         Pert(Kind.DURATION, min=0.0, mode=10.0, max=40.0),
+        LogNormal(Kind.DURATION, p5=30.0, p95=240.0),
+        LogitNormal(Kind.PROBABILITY, p5=0.05, p95=0.4),
+        Normal(Kind.DURATION, mean=20.0, sd=15.0),  # clipped at 0 in a fifth of the draws
     ):
         want = value.from_uniform(u)  # what drawing it at once gives
         columns = Columns()

@@ -34,8 +34,8 @@ HISTORY = sorted((ROOT / "scenarios" / "history").glob("*.yaml"))
 
 
 def assert_engines_agree(s: Scenario, draws: Draws) -> None:
-    # the vector engine first: it transforms a costly draw (beta, pert) only where it needs
-    # it, which DES (reading every draw) would otherwise have done whole before it
+    # the vector engine first: it transforms a costly draw (beta, pert, normal, `a to b`) only
+    # where it needs it, which DES (reading every draw) would otherwise have done whole before it
     table = vector.run_block(s, draws)
     reference = des.table(s, draws)
     assert list(table.columns) == list(reference.columns)
