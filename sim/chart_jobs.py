@@ -19,8 +19,6 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
 from multiprocessing.context import BaseContext
-from pathlib import Path
-from typing import Any
 
 from sim import interrupts
 from sim.language.model import Scenario
@@ -36,11 +34,11 @@ def warm() -> None:
     import sim.charts  # noqa: F401  # matplotlib and the chart modules, before they are needed
 
 
-def _draw(summary: dict[str, Any], scenario_text: str, folder: Path, stems: list[str]) -> None:
+def _draw(run: Run, scenario: Scenario, stems: list[str]) -> None:
     from sim.charts.write import write_run_charts
 
-    write_run_charts(Run(summary=summary, scenario_text=scenario_text, folder=folder),
-                     folder / CHARTS, stems)  # fmt: skip
+    assert run.folder is not None
+    write_run_charts(run.knowing(scenario), run.folder / CHARTS, stems)
 
 
 class ChartJobs:
@@ -65,8 +63,7 @@ class ChartJobs:
             self._import.join()
             from sim.charts.write import write_run_charts
 
-            run.__dict__["scenario"] = scenario  # the scenario as run, already parsed
-            write_run_charts(run, run.folder / CHARTS)
+            write_run_charts(run.knowing(scenario), run.folder / CHARTS)
             return
         if pool is None:
             self._pool = pool = ProcessPoolExecutor(
@@ -74,10 +71,7 @@ class ChartJobs:
                 mp_context=self._context,
                 initializer=interrupts.worker_started,
             )
-        drawing = [
-            pool.submit(_draw, run.summary, run.scenario_text, run.folder, list(group))
-            for group in GROUPS
-        ]
+        drawing = [pool.submit(_draw, run, scenario, list(group)) for group in GROUPS]
         for done in drawing:
             done.result()
 

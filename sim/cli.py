@@ -9,14 +9,18 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sim import __version__, bundled, forkserver, interrupts, scaffold
-from sim.language import Scenario, ScenarioError, json_schema, load
+# Nothing heavy at import: `sim run` starts its workers' forkserver first thing, and the
+# scenario language (pydantic, scipy) alone takes most of a second to import.
+from sim import __version__, bundled, forkserver, interrupts
+
+if TYPE_CHECKING:
+    from sim.language import Scenario, ScenarioError
 
 EXIT_BAD_INPUT = 2
 
@@ -111,6 +115,8 @@ def _problems(exc: ScenarioError) -> str:
 
 def _load_scenario(arg: str | None, strict: bool) -> Scenario:
     """Resolve SCENARIO, say which file it is, load it, print its warnings (stderr)."""
+    from sim.language import ScenarioError, load
+
     try:
         resolved = bundled.resolve(arg)
     except bundled.NotFound as exc:
@@ -274,6 +280,8 @@ def run(
 def validate(files: tuple[str, ...], strict: bool) -> None:
     """Check scenario FILES (or bundled names): every problem, one a line; warnings too.
     Exit status 2 if any file is bad."""
+    from sim.language import ScenarioError, load
+
     bad = 0
     for arg in files:
         try:
@@ -301,12 +309,16 @@ def validate(files: tuple[str, ...], strict: bool) -> None:
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editor completion)."""
+    from sim.language import json_schema
+
     click.echo(json.dumps(json_schema(), indent=2))
 
 
 @main.command()
 def scenarios() -> None:
     """List the bundled scenarios, then the history replays: name, title and the file."""
+    from sim.language import ScenarioError, load
+
     for name in [*bundled.names(), *bundled.history_names()]:
         path = bundled.find(name)
         assert path is not None
@@ -336,6 +348,8 @@ def scenarios() -> None:
 )
 def new(name: str, origin: str, folder: Path) -> None:
     """Copy a bundled scenario to an editable NAME.yaml (with `name: NAME`)."""
+    from sim import scaffold
+
     try:
         created = scaffold.new(name, origin, folder)
     except scaffold.ScaffoldError as exc:

@@ -174,6 +174,12 @@ class Run:
             self.folder is not None and (self.folder / TRIALS).is_file()
         )
 
+    def knowing(self, scenario: Scenario) -> Run:
+        """This run, told its scenario as already parsed (by the runner, which has it):
+        parsing and checking the text again takes a fifth of a second."""
+        self.__dict__["scenario"] = scenario  # what `scenario` would have cached
+        return self
+
     @cached_property
     def scenario(self) -> Scenario:
         shown = str(self.folder / SCENARIO) if self.folder else "<run>"

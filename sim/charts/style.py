@@ -590,9 +590,12 @@ def _x(t: Text) -> float:
 
 
 def freeze(fig: Figure) -> None:
-    """Lay the figure out once more, then keep that layout: saving twice (PNG and SVG) then
-    costs two renders, not two more layouts."""
-    fig.draw_without_rendering()
+    """Lay the figure out once, then keep that layout: saving twice (PNG and SVG) then costs
+    two renders, not two more layouts. Only the layout runs, not a draw: legends take their
+    places when the figure is drawn, which nothing placed after this reads."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
     fig.set_layout_engine("none")
 
 
