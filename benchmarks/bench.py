@@ -17,14 +17,18 @@ Prints one table, side by side:
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import simpy
@@ -86,18 +90,56 @@ def naive_simpy(n: int, seed: int = 1) -> list[float]:
     return out
 
 
-def rate(fn: object, n: int, repeat: int = 3) -> float:
-    """Best trials/s of `fn(n)` over a few repeats (the machine may be busy)."""
-    best = math.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn(n)  # type: ignore[operator]
-        best = min(best, time.perf_counter() - t0)
-    return n / best
+def rate(fn: Callable[[int], object], n: int, calls: int = 1) -> float:
+    """Trials/s of `calls` calls `fn(n)` (several, for a call of a few milliseconds)."""
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        fn(n)
+    return calls * n / (time.perf_counter() - t0)
+
+
+T = TypeVar("T")
+
+
+def in_turn(
+    measures: dict[str, Callable[[], T]], rounds: int, warm: bool = True
+) -> dict[str, list[T]]:
+    """Each measure once a round, in turn, for `rounds` rounds (with `warm`, after one
+    round not counted, which pays for first calls: imports, caches, fresh memory; a whole
+    run starts afresh each time anyway). This machine is a shared
+    virtual machine whose speed drifts by a quarter from one second to the next: the best of
+    a few runs of each measure made at different moments compares a fast moment of one with
+    a slow moment of the other, where measures made one after the other share the moment."""
+    out: dict[str, list[T]] = {k: [] for k in measures}
+    for measure in measures.values() if warm else ():  # first calls fill caches
+        measure()
+    for _ in range(rounds):
+        for key, measure in measures.items():
+            out[key].append(measure())
+    return out
+
+
+def ratio(results: dict[str, list[float]], top: str, bottom: str) -> float:
+    """The median over rounds of top / bottom, each round's two measures made together."""
+    return statistics.median(ratios(results, top, bottom))
+
+
+def ratios(results: dict[str, list[float]], top: str, bottom: str) -> list[float]:
+    return [a / b for a, b in zip(results[top], results[bottom], strict=True)]
+
+
+def spread(results: dict[str, list[float]], top: str, bottom: str, fmt: str) -> str:
+    """The lowest and highest of the rounds' ratios: how far one run can be trusted."""
+    r = ratios(results, top, bottom)
+    return f" (rounds {min(r):{fmt}} to {max(r):{fmt}})"
+
+
+def median(results: dict[str, list[float]], key: str) -> float:
+    return statistics.median(results[key])
 
 
 def engine_rate(
-    s: Scenario, engine: str, n: int, draw_columns: bool = False, repeat: int = 3
+    s: Scenario, engine: str, n: int, draw_columns: bool = False, calls: int = 1
 ) -> float:
     """Draws and engine to the trial table, one block of n trials, in this process: the
     table `sim run` writes (without the `draw.*` columns, unless `--draws`, so that a
@@ -110,7 +152,7 @@ def engine_rate(
         else:
             des.table(s, d)
 
-    return rate(go, n, repeat)
+    return rate(go, n, calls)
 
 
 def run_rate(s: Scenario, engine: str, workers: int, trials: int) -> float:
@@ -179,66 +221,94 @@ def main() -> None:
 
     bill = load(BILL)
     n = BLOCK_SIZE // k
-    # the fast rows: ten repeats each (a tenth of a second apiece), so that a moment of a
-    # busy machine favours neither side of the ratio
-    limit = rate(hand_numpy, 1_000_000 // k, repeat=10)
-    show("bill3: hand-written numpy (exit day only), 1 core", f"{limit:,.0f}/s", "speed limit")
-    v = engine_rate(bill, "vector", n, repeat=10)
+    fast = in_turn(
+        {
+            "numpy": lambda: rate(hand_numpy, 1_000_000 // k),
+            "vector": lambda: engine_rate(bill, "vector", n, calls=8),
+            "vector+draws": lambda: engine_rate(bill, "vector", n, draw_columns=True, calls=8),
+        },
+        rounds=15,
+    )
+    show(
+        "bill3: hand-written numpy (exit day only), 1 core",
+        f"{median(fast, 'numpy'):,.0f}/s",
+        "speed limit",
+    )
     show(
         "bill3: vector engine (draws + the trial table a run writes), 1 core",
-        f"{v:,.0f}/s",
-        f"{v / limit:.1%} of numpy",
+        f"{median(fast, 'vector'):,.0f}/s",
+        f"{ratio(fast, 'vector', 'numpy'):.1%} of numpy" + spread(fast, "vector", "numpy", ".0%"),
     )
-    v = engine_rate(bill, "vector", n, draw_columns=True, repeat=10)
     show(
         "bill3: vector engine, table with the draws (--draws)",
-        f"{v:,.0f}/s",
-        f"{v / limit:.1%} of numpy",
+        f"{median(fast, 'vector+draws'):,.0f}/s",
+        f"{ratio(fast, 'vector+draws', 'numpy'):.1%} of numpy"
+        + spread(fast, "vector+draws", "numpy", ".0%"),
     )
-    d = engine_rate(bill, "des", 20_000 // k)
-    naive = rate(naive_simpy, 50_000 // k, repeat=1)
+    slow = in_turn(
+        {
+            "des": lambda: engine_rate(bill, "des", 20_000 // k),
+            "naive": lambda: rate(naive_simpy, 50_000 // k),
+        },
+        rounds=5,
+    )
     show(
         "bill3: DES engine (draws + full trial table), 1 core",
-        f"{d:,.0f}/s",
-        f"{d / naive:.2f}x naive simpy",
+        f"{median(slow, 'des'):,.0f}/s",
+        f"{ratio(slow, 'des', 'naive'):.2f}x naive simpy" + spread(slow, "des", "naive", ".2f"),
     )
-    show("bill3: naive simpy (exit day only), 1 core", f"{naive:,.0f}/s")
+    show("bill3: naive simpy (exit day only), 1 core", f"{median(slow, 'naive'):,.0f}/s")
 
     base = load(bundled.find("baseline") or "baseline")
     for engine, trials in (("vector", 1_000_000 // k), ("des", 100_000 // k)):
         if runner.choose_engine(base, engine)[0] != engine:
             show(f"baseline: sim run --engine {engine}", "skipped", "it would run on DES")
             continue
-        # 1 and all workers in turn, three times, the best of each: the machine may be busy
-        # (on a shared virtual machine one run in three can lose a tenth of its speed)
-        rates: dict[int, float] = {}
-        for _ in range(3):
-            for w in sorted({1, workers}):
-                rates[w] = max(rates.get(w, 0.0), run_rate(base, engine, w, trials))
-        for w, r in rates.items():
-            note = f"{r / rates[1]:.2f}x 1 worker" if w > 1 else ""
+        counts = sorted({1, workers})
+        runs = in_turn(
+            {str(w): functools.partial(run_rate, base, engine, w, trials) for w in counts},
+            rounds=3,
+            warm=False,
+        )
+        for w in counts:
+            note = ""
+            if w > 1:
+                note = f"{ratio(runs, str(w), '1'):.2f}x 1 worker" + spread(
+                    runs, str(w), "1", ".2f"
+                )
             show(
                 f"baseline: sim run --engine {engine}, {trials:,} trials, {w} worker(s)",
-                f"{r:,.0f}/s",
+                f"{median(runs, str(w)):,.0f}/s",
                 note,
             )
 
-    ends = [
-        (20_000, ["--no-charts"]),
-        (20_000, []),  # the cost of the charts: this row against the one above
-        (1_000_000 // k, ["--no-charts"]),
-        (1_000_000 // k, []),
-        (10_000_000 // k, ["--no-trials"]),
-    ]
-    walls: dict[tuple[int, str], float] = {}
-    for trials, extra in ends:
-        flags = " ".join(extra)
-        wall, gb = min(end_to_end(trials, extra) for _ in range(2 if trials <= 20_000 else 1))
-        walls[trials, flags] = wall
-        note = f"peak {gb:.2f} GB"
-        if not extra and (trials, "--no-charts") in walls:
-            note += f"; charts +{wall - walls[trials, '--no-charts']:.1f} s"
-        show(f"baseline: sim run --trials {trials:,} {flags}".rstrip(), f"{wall:.1f} s", note)
+    # (trials, rounds): each size without and with charts in turn, so that "charts +"
+    # compares runs made together; the medians of the rounds
+    for trials, rounds in ((20_000, 5), (1_000_000 // k, 1)):
+        pair = in_turn(
+            {
+                "--no-charts": functools.partial(end_to_end, trials, ["--no-charts"]),
+                "": functools.partial(end_to_end, trials, []),
+            },
+            rounds,
+            warm=False,
+        )
+        walls = {flags: [w for w, _ in got] for flags, got in pair.items()}
+        extra = statistics.median(
+            c - b for b, c in zip(walls["--no-charts"], walls[""], strict=True)
+        )
+        for flags, got in pair.items():
+            note = f"peak {max(gb for _, gb in got):.2f} GB"
+            if not flags:
+                note += f"; charts +{extra:.1f} s"
+            show(
+                f"baseline: sim run --trials {trials:,} {flags}".rstrip(),
+                f"{statistics.median(walls[flags]):.1f} s",
+                note,
+            )
+    wall, gb = end_to_end(10_000_000 // k, ["--no-trials"])
+    show(f"baseline: sim run --trials {10_000_000 // k:,} --no-trials", f"{wall:.1f} s",
+         f"peak {gb:.2f} GB")  # fmt: skip
 
     print("\n| measure | result | note |\n|---|---:|---|")
     for what, value, note in rows:
