@@ -21,7 +21,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from sim import interrupts
-from sim.forkserver_ready import READY
+from sim.forkserver_ready import MAIN, READY
 
 _marker: Path | None = None  # the file the forkserver creates once it is ready
 _charts = False  # whether the forkserver imports the charts too (`start`)
@@ -32,12 +32,11 @@ def context() -> BaseContext:
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
-        # "__main__": a script that runs sim (rather than `sim` itself) is imported here
-        # once, not again by every worker as it starts
-        # (and, for a run that draws charts, matplotlib and the charts: the processes that
-        # draw them start with it imported, and the run itself never imports it)
+        # for a run that draws charts, matplotlib and the charts too: the processes that
+        # draw them start with it imported, and the run itself never imports it
+        # (no "__main__": workers never need the main script, `sim.forkserver_ready`)
         charts = ["sim.charts.write"] if _charts else []
-        ctx.set_forkserver_preload(["__main__", "sim.worker", *charts, "sim.forkserver_ready"])
+        ctx.set_forkserver_preload(["sim.worker", *charts, "sim.forkserver_ready"])
     return ctx
 
 
@@ -49,7 +48,7 @@ def start(workers: int | None, charts: bool = False) -> None:
         return
     if context().get_start_method() != "forkserver":
         return
-    from multiprocessing import forkserver
+    from multiprocessing import forkserver, spawn
 
     if getattr(forkserver._forkserver, "_forkserver_pid", None) is not None:
         return  # started already, by `sim run` or an earlier run: `starting` tells if ready
@@ -58,11 +57,12 @@ def start(workers: int | None, charts: bool = False) -> None:
     folder = Path(tempfile.mkdtemp(prefix="sim-forkserver-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     _marker = folder / "ready"
-    os.environ[READY] = str(_marker)
+    main = spawn.get_preparation_data("worker").get("init_main_from_path")
+    os.environ.update({READY: str(_marker), MAIN: main or ""})
     try:
         forkserver.ensure_running()
     finally:
-        del os.environ[READY]
+        del os.environ[READY], os.environ[MAIN]
     # at exit (a run done, or a scenario that would not load), stop it now rather than let
     # it finish importing for nothing while holding the caller's stdout and stderr
     atexit.register(interrupts.stop_forkserver)

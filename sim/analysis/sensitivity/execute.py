@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from sim import interrupts
+from sim import forkserver, interrupts
 from sim.analysis.sensitivity.design import Pins
 from sim.analysis.sensitivity.evaluate import Outcomes, play, substitute, tile, waits
 from sim.draws import BLOCK_SIZE, DES_SLICE_SIZE, SLICE_SIZE, Slice, draw_block, slices
@@ -57,6 +57,7 @@ def run_tasks(
         for task in tasks:
             yield done(task, work(job, task))
         return
+    forkserver.start(workers)  # (it tells the forkserver the main script: none to re-run)
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=_context(), initializer=interrupts.worker_started
     )
