@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import functools
 import math
+import multiprocessing
 import random
 import statistics
 import subprocess
@@ -28,6 +29,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import TypeVar
 
@@ -35,7 +38,7 @@ import numpy as np
 import simpy
 
 from sim import bundled, runner
-from sim.draws import BLOCK_SIZE, draw_block
+from sim.draws import BLOCK_SIZE, DES_SLICE_SIZE, SLICE_SIZE, draw_block, slices
 from sim.engines import des, vector
 from sim.language import Scenario, load
 from sim.language.values import Z95
@@ -167,6 +170,39 @@ def run_rate(s: Scenario, engine: str, workers: int, trials: int) -> float:
         return trials / (time.perf_counter() - t0)
 
 
+def _slices_alone(s: Scenario, engine: str, n: int, start: Barrier, out: Queue[float]) -> None:
+    """In a process of its own: draws and engine for `n` slices of `s`, timed from the
+    moment every such process is ready (`start`)."""
+    size = SLICE_SIZE if engine == "vector" else DES_SLICE_SIZE
+    engine_rate(s, engine, 64)  # first calls
+    start.wait()
+    t0 = time.perf_counter()
+    for piece in slices(n * size, size):
+        d = draw_block(s, piece.block, piece.n, piece.offset)
+        vector.run_block(s, d, draw_columns=False) if engine == "vector" else des.table(s, d)
+    out.put(time.perf_counter() - t0)
+
+
+def machine_rate(s: Scenario, engine: str, processes: int, n: int = 20) -> float:
+    """trials/s of `processes` independent processes each working through the same `n`
+    slices at once: what this machine gives several cores when nothing is shared (no pool,
+    no run, no start-up). On a shared virtual machine two busy cores are at times slower
+    each than one busy core, and then no run can scale as far as 2x: a workers' ratio is
+    to be read against this one, measured in the same rounds."""
+    ctx = multiprocessing.get_context("spawn")
+    start, out = ctx.Barrier(processes), ctx.Queue()
+    procs = [
+        ctx.Process(target=_slices_alone, args=(s, engine, n, start, out)) for _ in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    times = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    size = SLICE_SIZE if engine == "vector" else DES_SLICE_SIZE
+    return processes * n * size / max(times)
+
+
 def _stop_forkserver() -> None:
     """So that the next run pays for starting its workers, as a `sim run` does (`_stop` is
     what CPython's own tests use)."""
@@ -270,11 +306,11 @@ def main() -> None:
             show(f"baseline: sim run --engine {engine}", "skipped", "it would run on DES")
             continue
         counts = sorted({1, workers})
-        runs = in_turn(
-            {str(w): functools.partial(run_rate, base, engine, w, trials) for w in counts},
-            rounds=3,
-            warm=False,
-        )
+        measures = {str(w): functools.partial(run_rate, base, engine, w, trials) for w in counts}
+        if workers > 1:  # what this machine gives at the same moments (`machine_rate`)
+            for w in (1, workers):
+                measures[f"machine {w}"] = functools.partial(machine_rate, base, engine, w)
+        runs = in_turn(measures, rounds=3, warm=False)
         for w in counts:
             note = ""
             if w > 1:
@@ -285,6 +321,13 @@ def main() -> None:
                 f"baseline: sim run --engine {engine}, {trials:,} trials, {w} worker(s)",
                 f"{median(runs, str(w)):,.0f}/s",
                 note,
+            )
+        if workers > 1:
+            top, one = f"machine {workers}", "machine 1"
+            show(
+                f"  this machine: {workers} processes of {engine} slices at once",
+                f"{median(runs, top):,.0f}/s",
+                f"{ratio(runs, top, one):.2f}x 1 alone" + spread(runs, top, one, ".2f"),
             )
 
     # (trials, rounds): each size without and with charts in turn, so that "charts +"

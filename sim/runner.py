@@ -16,8 +16,9 @@ import datetime as dt
 import hashlib
 import io
 import os
+import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -63,6 +64,10 @@ def parquet_options(arrow_schema: pa.Schema) -> dict[str, Any]:
 
 
 SCHEDULER_TIMEOUT = "5s"  # how long to try reaching a Dask scheduler
+# what starting a pool costs before its first result, over one slice's own time: forking
+# the workers from the forkserver, sending them the job, their first calls (measured on
+# the development machine: about 0.1 s; `worth_a_pool`)
+POOL_START_SECONDS = 0.15
 
 
 class RunOptionError(ValueError):
@@ -78,10 +83,11 @@ class _Local:
     processes. With `keep_pool`, the pool stays up until `close` (the owner's `with`):
     once the trials are done, one of its workers draws some charts.
 
-    The forkserver that starts the workers takes a second or more to import their modules
-    (`sim.forkserver.start` starts it early). Until it is ready, this process works on the
-    first slices itself, so that a run on two workers never waits for them (and a short one
-    is not slower than on one)."""
+    The forkserver that starts the workers takes half a second or more to import their
+    modules (`sim.forkserver.start` starts it early). Until it is ready, this process works
+    on the first slices itself, so that a run on two workers never waits for them; and once
+    it is, this process goes on alone if what is left would take it less than starting the
+    pool would save (`worth_a_pool`), so that a short run is not slower than on one."""
 
     def __init__(
         self,
@@ -112,8 +118,17 @@ class _Local:
         """Results in slice order; at most a few slices ahead are held in memory."""
         job, workers = self.job, self.workers
         todo = deque(self.pieces)
-        while todo and (workers <= 1 or len(self.pieces) <= 1 or forkserver.starting()):
-            yield work(job, todo.popleft())
+        seconds: float | None = None  # how long this process took for its last slice
+        while todo and (
+            workers <= 1
+            or len(self.pieces) <= 1
+            or forkserver.starting()
+            or not worth_a_pool(todo, seconds, workers)
+        ):
+            started = time.perf_counter()
+            result = work(job, todo.popleft())
+            seconds = (time.perf_counter() - started) / max(1, result.n)
+            yield result
         if not todo:
             return
         try:
@@ -140,6 +155,16 @@ class _Local:
             raise WorkerLost("a worker process died mid-run (out of memory, or killed)") from None
         if not self.keep_pool:
             self.close()
+
+
+def worth_a_pool(todo: Collection[Slice], seconds: float | None, workers: int) -> bool:
+    """Whether `workers` processes would finish the slices left sooner than this process
+    alone, which takes `seconds` a trial (None: not measured yet, so the pool): the time
+    they save, a share (1 - 1/workers) of the whole, against what the pool costs to start."""
+    if seconds is None:
+        return True
+    left = seconds * sum(piece.n for piece in todo)
+    return left * (1 - 1 / workers) > POOL_START_SECONDS
 
 
 def _context() -> BaseContext:

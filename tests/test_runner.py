@@ -69,6 +69,45 @@ def test_results_do_not_depend_on_the_number_of_workers(tmp_path: Path) -> None:
     )
 
 
+def test_a_pool_is_started_only_where_it_saves_time() -> None:
+    """At 0.1 ms a trial, two slices of 2,048 trials left take 0.41 s alone; two workers
+    would save half of that, 0.20 s, more than the 0.15 s a pool costs to start: worth it.
+    One slice left (0.10 s alone, 0.05 s saved) is not; with four workers the two slices
+    save three quarters (0.31 s); one worker never saves anything."""
+    two, one = slices(4096, 2048), slices(2048, 2048)
+    assert runner.POOL_START_SECONDS == 0.15
+    assert runner.worth_a_pool(two, 1e-4, 2)
+    assert not runner.worth_a_pool(one, 1e-4, 2)
+    assert runner.worth_a_pool(two, 1e-4, 4)
+    assert not runner.worth_a_pool(slices(10**6, 2048), 1e-4, 1)
+    assert runner.worth_a_pool(one, None, 2)  # nothing measured yet: the pool
+
+
+def test_a_run_goes_on_alone_where_a_pool_would_not_pay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once its first slice is done (the forkserver still starting while it works), a
+    2-worker run whose pool could not save its cost finishes alone: no pool, and the same
+    trials as on one worker."""
+    from sim import forkserver
+
+    s = _scenario(trials=3 * 2048)
+    calls = iter([True])
+    monkeypatch.setattr(forkserver, "starting", lambda: next(calls, False))
+    monkeypatch.setattr(runner, "POOL_START_SECONDS", 1e9)
+    monkeypatch.setattr(runner, "_slice_size", lambda engine: 2048)
+    pools: list[object] = []
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", lambda *a, **k: pools.append(a))
+    alone = runner.run(s, out=tmp_path / "alone", workers=2, charts=False)
+    assert pools == []
+    one = runner.run(s, out=tmp_path / "one", workers=1, charts=False)
+    assert alone.summary == one.summary
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(alone.folder / "trials.parquet"),
+        pd.read_parquet(one.folder / "trials.parquet"),
+    )
+
+
 def test_a_different_seed_gives_different_draws() -> None:
     a = draw_block(_scenario(seed=1), 0)
     b = draw_block(_scenario(seed=2), 0)
