@@ -36,7 +36,8 @@ def context() -> BaseContext:
         # draw them start with it imported, and the run itself never imports it
         # (no "__main__": workers never need the main script, `sim.forkserver_ready`)
         charts = ["sim.charts.write"] if _charts else []
-        ctx.set_forkserver_preload(["sim.worker", *charts, "sim.forkserver_ready"])
+        first, last = "sim.forkserver_first", "sim.forkserver_ready"
+        ctx.set_forkserver_preload([first, "sim.worker", *charts, last])
     return ctx
 
 

@@ -1,7 +1,8 @@
 """Imported last by the forkserver that starts a run's workers, once it has imported what
 they need (`sim.worker`): it says so by creating the file named by the environment
 variable SIM_FORKSERVER_READY, which the run set for it. Until then the run works on
-slices itself instead of waiting for its workers (`sim.runner`).
+slices itself instead of waiting for its workers (`sim.runner`). Before that it freezes
+what the forkserver imported (`sim.forkserver_first` says why).
 
 It also spares every worker the main script (`sim`'s own, pytest's or a user's). A child
 of a forkserver runs that script again as it starts unless the forkserver's `__main__`
@@ -13,6 +14,7 @@ the script, so the forkserver gives its `__main__` the path the run named in
 SIM_FORKSERVER_MAIN instead of running it."""
 
 import contextlib
+import gc
 import os
 import sys
 from pathlib import Path
@@ -22,6 +24,8 @@ MAIN = "SIM_FORKSERVER_MAIN"
 
 if os.environ.get(MAIN) and not hasattr(sys.modules["__main__"], "__file__"):
     sys.modules["__main__"].__file__ = os.environ[MAIN]
+
+gc.freeze()  # what the forkserver imported (`sim.forkserver_first`): workers never walk it
 
 if os.environ.get(READY):
     with contextlib.suppress(OSError):  # the run is over already: nobody is waiting

@@ -48,7 +48,11 @@ SCRIPT = textwrap.dedent(
         runner.run(base, out=Path(sys.argv[1]), trials=3 * 2048, workers=2,
                    engine="des", charts=False, keep_trials=False)
         sums = list(run_tasks(operator.add, 10, [1, 2, 3, 4], workers=2))
-        print(json.dumps({"pool_used": pool_used, "sums": sums}))
+        from concurrent.futures import ProcessPoolExecutor
+        import gc
+        with ProcessPoolExecutor(1, mp_context=forkserver.context()) as pool:
+            gc_state = pool.submit(gc.isenabled).result(), pool.submit(gc.get_freeze_count).result()
+        print(json.dumps({"pool_used": pool_used, "sums": sums, "gc": gc_state}))
     """
 )
 
@@ -70,3 +74,8 @@ def test_workers_do_not_rerun_the_main_script(tmp_path: Path) -> None:
     assert out["pool_used"] == [True, True, True]  # every slice came from a worker
     assert out["sums"] == [11, 12, 13, 14]
     assert not log.exists(), f"workers re-ran the script: pids {log.read_text().split()}"
+    # a worker collects garbage (the forkserver did not while it imported), and what the
+    # forkserver imported is frozen: its collections never walk those objects
+    enabled, frozen = out["gc"]
+    assert enabled is True
+    assert frozen > 50_000  # (importing `sim.worker` makes about 70,000)
