@@ -38,10 +38,10 @@ import numpy as np
 import simpy
 
 from sim import bundled, runner
-from sim.draws import BLOCK_SIZE, DES_SLICE_SIZE, SLICE_SIZE, draw_block, slices
-from sim.engines import des, vector
+from sim.draws import BLOCK_SIZE, Slice, slice_size, slices
 from sim.language import Scenario, load
 from sim.language.values import Z95
+from sim.worker import simulate_slice
 
 HERE = Path(__file__).resolve().parent
 BILL = HERE / "bill3.yaml"
@@ -150,11 +150,7 @@ def engine_rate(
     draw no trial reaches is never transformed; DES always transforms every draw)."""
 
     def go(n: int) -> None:
-        d = draw_block(s, 0, n)
-        if engine == "vector":
-            vector.run_block(s, d, draw_columns=draw_columns)
-        else:
-            des.table(s, d)
+        simulate_slice(s, Slice(block=0, offset=0, n=n), engine, draws=draw_columns)
 
     return rate(go, n, calls)
 
@@ -173,13 +169,11 @@ def run_rate(s: Scenario, engine: str, workers: int, trials: int) -> float:
 def _slices_alone(s: Scenario, engine: str, n: int, start: Barrier, out: Queue[float]) -> None:
     """In a process of its own: draws and engine for `n` slices of `s`, timed from the
     moment every such process is ready (`start`)."""
-    size = SLICE_SIZE if engine == "vector" else DES_SLICE_SIZE
     engine_rate(s, engine, 64)  # first calls
     start.wait()
     t0 = time.perf_counter()
-    for piece in slices(n * size, size):
-        d = draw_block(s, piece.block, piece.n, piece.offset)
-        vector.run_block(s, d, draw_columns=False) if engine == "vector" else des.table(s, d)
+    for piece in slices(n * slice_size(engine), slice_size(engine)):
+        simulate_slice(s, piece, engine, draws=False)
     out.put(time.perf_counter() - t0)
 
 
@@ -199,8 +193,7 @@ def machine_rate(s: Scenario, engine: str, processes: int, n: int = 20) -> float
     times = [out.get() for _ in procs]
     for p in procs:
         p.join()
-    size = SLICE_SIZE if engine == "vector" else DES_SLICE_SIZE
-    return processes * n * size / max(times)
+    return processes * n * slice_size(engine) / max(times)
 
 
 def _stop_forkserver() -> None:

@@ -36,6 +36,11 @@ SLICE_SIZE = 2**15
 DES_SLICE_SIZE = 2**11
 
 
+def slice_size(engine: str) -> int:
+    """The slice size of `engine`'s runs."""
+    return SLICE_SIZE if engine == "vector" else DES_SLICE_SIZE
+
+
 # The one place that names the draws: the engines read them, and `trials.parquet` stores
 # them, under these names.
 NOTICE_PERIOD = "treaty.notice_period"

@@ -22,11 +22,10 @@ from pathlib import Path
 READY = "SIM_FORKSERVER_READY"
 MAIN = "SIM_FORKSERVER_MAIN"
 
-if os.environ.get(MAIN) and not hasattr(sys.modules["__main__"], "__file__"):
-    sys.modules["__main__"].__file__ = os.environ[MAIN]
-
-gc.freeze()  # what the forkserver imported (`sim.forkserver_first`): workers never walk it
-
-if os.environ.get(READY):
+if os.environ.get(READY):  # in the forkserver (the run imports this module for its names)
+    main = sys.modules["__main__"]
+    if os.environ.get(MAIN) and not hasattr(main, "__file__"):
+        main.__file__ = os.environ[MAIN]
+    gc.freeze()  # what the forkserver imported (`sim.forkserver_first`): never walked again
     with contextlib.suppress(OSError):  # the run is over already: nobody is waiting
         Path(os.environ[READY]).touch()

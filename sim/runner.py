@@ -33,7 +33,7 @@ from ruamel.yaml import YAML
 from sim import __version__, chart_jobs, forkserver, interrupts, worker
 from sim import precision as precise
 from sim.chart_jobs import ChartJobs
-from sim.draws import DES_SLICE_SIZE, SLICE_SIZE, Slice, slices
+from sim.draws import Slice, slice_size, slices
 from sim.engines import vector
 from sim.language.model import Scenario, check_trials
 from sim.language.yaml_reading import without_directives
@@ -65,8 +65,8 @@ def parquet_options(arrow_schema: pa.Schema) -> dict[str, Any]:
 
 SCHEDULER_TIMEOUT = "5s"  # how long to try reaching a Dask scheduler
 # what starting a pool costs before its first result, over one slice's own time: forking
-# the workers from the forkserver, sending them the job, their first calls (measured on
-# the development machine: about 0.1 s; `worth_a_pool`)
+# the workers from the forkserver, sending them the job, their first calls (about 0.1 s
+# measured on the development machine, with a margin; `worth_a_pool`)
 POOL_START_SECONDS = 0.15
 
 
@@ -118,7 +118,7 @@ class _Local:
         """Results in slice order; at most a few slices ahead are held in memory."""
         job, workers = self.job, self.workers
         todo = deque(self.pieces)
-        seconds: float | None = None  # how long this process took for its last slice
+        seconds: float | None = None  # a trial's time in this process's last slice
         while todo and (
             workers <= 1
             or len(self.pieces) <= 1
@@ -171,10 +171,6 @@ def _context() -> BaseContext:
     """The start method of worker pools (`sim.forkserver.context`; other modules' pools use
     it under this name)."""
     return forkserver.context()
-
-
-def _slice_size(engine: str) -> int:
-    return SLICE_SIZE if engine == "vector" else DES_SLICE_SIZE
 
 
 def _dask(job: Job, pieces: list[Slice], address: str) -> Iterator[SliceResult]:
@@ -328,7 +324,7 @@ def run(
     # charts read the trials, so a run that keeps none draws none
     drawing = charts and keep_trials
     on_cores = scheduler is None and workers > 1  # processes of this machine
-    if on_cores and (drawing or len(slices(scenario.trials, _slice_size(used))) > 1):
+    if on_cores and (drawing or len(slices(scenario.trials, slice_size(used))) > 1):
         forkserver.start(workers, charts=drawing)
     started = dt.datetime.now(dt.UTC)
     options = _Options(used, note, keep_trials, keep_draws, scheduler)
@@ -354,7 +350,7 @@ def run(
 
 def _slice_results(job: Job, workers: int, scheduler: str | None) -> Iterator[SliceResult]:
     """Every slice of the job's scenario, run, in trial order."""
-    pieces = slices(job.scenario.trials, _slice_size(job.engine))
+    pieces = slices(job.scenario.trials, slice_size(job.engine))
     return _dask(job, pieces, scheduler) if scheduler else _Local(job, pieces, workers).results()
 
 
@@ -399,7 +395,7 @@ def _run(
     local = None  # the run's own pool, kept for the charts
     if results is None:
         job = Job(scenario, used, tuple(at), trials_schema if keep_trials else None)
-        pieces = slices(scenario.trials, _slice_size(used))
+        pieces = slices(scenario.trials, slice_size(used))
         local = _Local(job, pieces, workers, keep_pool=True, warm_charts=jobs is not None)
         results = _dask(job, pieces, scheduler) if scheduler else local.results()
     with (

@@ -79,3 +79,12 @@ def test_workers_do_not_rerun_the_main_script(tmp_path: Path) -> None:
     enabled, frozen = out["gc"]
     assert enabled is True
     assert frozen > 50_000  # (importing `sim.worker` makes about 70,000)
+
+
+def test_the_run_itself_freezes_nothing() -> None:
+    """`sim.forkserver_ready` acts only in the forkserver: the run imports it for its
+    names, and a frozen run could never collect the garbage it had made by then."""
+    code = "import gc, sim.runner, sim.forkserver_ready; print(gc.get_freeze_count())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"

@@ -95,7 +95,7 @@ def test_a_run_goes_on_alone_where_a_pool_would_not_pay(
     calls = iter([True])
     monkeypatch.setattr(forkserver, "starting", lambda: next(calls, False))
     monkeypatch.setattr(runner, "POOL_START_SECONDS", 1e9)
-    monkeypatch.setattr(runner, "_slice_size", lambda engine: 2048)
+    monkeypatch.setattr(runner, "slice_size", lambda engine: 2048)
     pools: list[object] = []
     monkeypatch.setattr(runner, "ProcessPoolExecutor", lambda *a, **k: pools.append(a))
     alone = runner.run(s, out=tmp_path / "alone", workers=2, charts=False)
